@@ -18,8 +18,11 @@ export interface RevisionEntry {
   kvs: KeyValue[];
 }
 
-// sorted-btree is CommonJS with `exports.default`; under NodeNext that is `.default`.
-const BTree = sortedBTree.default;
+// sorted-btree is CommonJS with `exports.default`: Node's ESM loader hands us
+// the exports object, bundlers (vitest) the class itself.
+const BTree: typeof sortedBTree.default =
+  (sortedBTree as unknown as { default?: typeof sortedBTree.default }).default ??
+  (sortedBTree as unknown as typeof sortedBTree.default);
 
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
