@@ -88,7 +88,6 @@ async function embedded(): Promise<{ r: Results; recoveryMs: number; snapRecover
   await loadKeys(store, '/bench/big/', BIG);
   const raw = BIG * (key('/bench/big/', 0).length + VALUE_SIZE);
   await store.close();
-  store = null as unknown as Store;
   // Memory is what the recovered store holds: every value freshly decoded, as after a restart.
   const before = heapBytes();
   let t = performance.now();
