@@ -207,7 +207,7 @@ export class MvccIndex {
 
   /**
    * Forget history below `rev`, keeping for each key its newest version at or
-   * below `rev` unless that is a tombstone (etcd's keyIndex.compact).
+   * below `rev` unless that is a tombstone below `rev` (etcd's keyIndex.compact).
    */
   compact(rev: number): void {
     if (rev <= this.compactRevision) return;
@@ -221,7 +221,9 @@ export class MvccIndex {
       // Newest index with modRevision <= rev.
       let keep = history.length - 1;
       while (keep > 0 && history[keep].modRevision > rev) keep--;
-      const drop = isTombstone(history[keep]) ? keep + 1 : keep;
+      // A tombstone below `rev` goes; one exactly at `rev` stays until the next
+      // compaction, so a watch from the compaction point still sees the delete.
+      const drop = isTombstone(history[keep]) && history[keep].modRevision < rev ? keep + 1 : keep;
       if (drop > 0) history.splice(0, drop);
       if (history.length === 0) {
         this.keys.delete(key);
