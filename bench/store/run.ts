@@ -177,7 +177,8 @@ async function main(): Promise<void> {
   }
   const m = await embedded();
   const r = m.r;
-  const etcdTarget = e?.r.concPut.opsPerSec ?? 4500;
+  // The stricter of this run's etcd and the 4,500/s etcd 3.4 did here in ../shared/ref/etcd-baseline.md.
+  const etcdTarget = Math.max(e?.r.concPut.opsPerSec ?? 0, 4500);
   add({ test: 'sequential put', unit: 'ops/s', embedded: r.seqPut.opsPerSec, etcd: e?.r.seqPut.opsPerSec, better: 'higher' });
   add({ test: 'sequential put p99', unit: 'ms', embedded: r.seqPut.p99, etcd: e?.r.seqPut.p99, better: 'lower' });
   add({
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
     embedded: r.concPut.opsPerSec,
     etcd: e?.r.concPut.opsPerSec,
     better: 'higher',
-    target: `≥ 5× etcd (${Math.round(5 * etcdTarget).toLocaleString('en-US')})`,
+    target: `≥ 5× max(etcd, 4,500) = ${Math.round(5 * etcdTarget).toLocaleString('en-US')}`,
     pass: r.concPut.opsPerSec >= 5 * etcdTarget,
   });
   add({ test: 'put, 64 in flight p99', unit: 'ms', embedded: r.concPut.p99, etcd: e?.r.concPut.p99, better: 'lower' });
