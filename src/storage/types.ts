@@ -193,7 +193,7 @@ export interface LeaseTimeToLiveResponse {
 
 export interface StoreStatus {
   header: ResponseHeader;
-  /** Revisions at or below this were compacted away. */
+  /** Revisions below this were compacted away; reads at it still work. */
   compactRevision: number;
   /** Backend name and version, e.g. "embedded" or "etcd 3.4.23". */
   version: string;
@@ -212,12 +212,12 @@ export interface Store {
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse>;
   /** Atomic: all compares, then all ops of one branch, at one revision. */
   txn(req: TxnRequest): Promise<TxnResponse>;
-  /** Drop history below `revision`. Reads and watches before it get ErrCompacted. */
+  /** Drop history below `revision`. Reads and watches below it get ErrCompacted. */
   compact(revision: number): Promise<CompactResponse>;
   /**
-   * Start a watch. Rejects with ErrCompacted when startRevision is at or below
-   * the compaction point, and ErrFutureRev is never raised: a future start
-   * simply waits. Events arrive in revision order, without gaps or duplicates.
+   * Start a watch. Rejects with ErrCompacted when startRevision is below the
+   * compaction point (a start exactly at it is served, as in etcd), and
+   * ErrFutureRev is never raised: a future start simply waits. Events arrive in revision order, without gaps or duplicates.
    */
   watch(req: WatchRequest, listener: WatchListener): Promise<Watcher>;
   /** Grant a lease of ttl seconds, with a chosen id or a generated one. */

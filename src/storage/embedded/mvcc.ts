@@ -92,13 +92,16 @@ export class MvccIndex {
     let count = 0;
     const filtered =
       req.minModRevision || req.maxModRevision || req.minCreateRevision || req.maxCreateRevision ? req : undefined;
+    // As etcd (apply.go): `count` is every key in the range; the revision
+    // filters prune only the returned kvs, and `more` says the limit cut them.
+    let passed = 0;
     this.forEachLive(req.key, req.rangeEnd, rev, (kv) => {
-      if (filtered && !passesFilters(kv, filtered)) return;
       count++;
-      if (req.countOnly || kvs.length >= limit) return;
-      kvs.push(req.keysOnly ? { ...kv, value: '' } : kv);
+      if (req.countOnly || (filtered && !passesFilters(kv, filtered))) return;
+      passed++;
+      if (kvs.length < limit) kvs.push(req.keysOnly ? { ...kv, value: '' } : kv);
     });
-    return { header: { revision: visibleRevision }, kvs, more: count > kvs.length && !req.countOnly, count };
+    return { header: { revision: visibleRevision }, kvs, more: passed > kvs.length, count };
   }
 
   /** Apply the writes of one revision (recovery, and single-shot callers). */
