@@ -4,7 +4,7 @@
 
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openStore, type Store } from '../storage/index.js';
+import { openStore, startCompactor, type Store } from '../storage/index.js';
 
 export function registerUp(program: Command): void {
   program
@@ -15,6 +15,8 @@ export function registerUp(program: Command): void {
     .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs (with --store etcd)')
     .action(async (opts: { dataDir: string; store: string; etcdEndpoints?: string }) => {
       const store = await open(opts);
+      // As kube-apiserver does: keep five minutes of history for watchers to resume from.
+      const compactor = startCompactor(store, { mode: 'periodic', retentionMs: 5 * 60_000 });
       const status = await store.status();
       console.log(`store: ${status.version}, revision ${status.header.revision}`);
       console.log(
@@ -25,6 +27,7 @@ export function registerUp(program: Command): void {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      compactor.stop();
       await store.close();
       console.log('stopped');
     });

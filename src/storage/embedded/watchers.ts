@@ -107,8 +107,10 @@ export class WatcherHub {
         }
         events.push(event);
       }
-      const endOfRevision = i + 1 >= log.length || log[i + 1].rev > upTo || events.length >= MAX_EVENTS_PER_RESPONSE;
-      if (events.length > 0 && endOfRevision) {
+      // Send at the end of what is committed, or once a response is full —
+      // always between revisions, never inside one.
+      const flush = i + 1 >= log.length || log[i + 1].rev > upTo || events.length >= MAX_EVENTS_PER_RESPONSE;
+      if (events.length > 0 && flush) {
         this.send(w, { header: { revision: upTo }, events });
         if (w.canceled) return;
         events = [];
