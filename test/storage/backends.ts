@@ -148,16 +148,19 @@ async function etcdBackend(): Promise<StoreBackend> {
         async close() {
           // etcd is shared by the file: revoke every lease (a lease expiring
           // during a later test would bump that test's revisions) and drop
-          // the test's keys.
+          // the test's keys — through a client of its own, since the test
+          // may have closed its store.
+          await store.close();
+          const admin = backend!.createEtcdStore({ endpoints: [etcd!.endpoint] });
           try {
-            for (const id of await store.leaseLeases()) {
-              await store.leaseRevoke(id).catch(() => undefined);
+            for (const id of await admin.leaseLeases()) {
+              await admin.leaseRevoke(id).catch(() => undefined);
             }
-            await store.deleteRange({ key: prefix, rangeEnd: prefixEnd(prefix) });
+            await admin.deleteRange({ key: prefix, rangeEnd: prefixEnd(prefix) });
           } catch (err) {
             console.warn(`[store.case] etcd cleanup after a test failed: ${describeError(err)}`);
           } finally {
-            await store.close();
+            await admin.close();
           }
         },
       };
