@@ -2,7 +2,7 @@
  * The JSON Schemas in schemas/ and the kinds they describe.
  *
  * Every kind's schema carries `x-gitplane-resource` ({plural, singular, namespaced, shortNames,
- * listKind}) next to the usual `x-kubernetes-group-version-kind`, so the schemas are the one
+ * listKind, categories}) next to the usual `x-kubernetes-group-version-kind`, so the schemas are the one
  * place that lists what gitplane serves; the apiserver builds discovery from knownKinds().
  * The files are read lazily, once, from the repository's schemas/ directory (which sits at the
  * same distance from src/api/ and dist/api/).
@@ -35,6 +35,8 @@ export interface KindInfo {
   shortNames: string[];
   /** Kind of the list returned by list calls, e.g. "DeploymentList". */
   listKind: string;
+  /** kubectl categories, e.g. ["all"] for what `kubectl get all` lists. */
+  categories: string[];
 }
 
 interface SchemaRegistry {
@@ -91,6 +93,7 @@ function load(): SchemaRegistry {
       namespaced: resource.namespaced,
       shortNames: [...resource.shortNames],
       listKind: resource.listKind,
+      categories: [...(resource.categories ?? [])],
     });
     refs.set(key(apiVersion, kind), id);
   }
@@ -115,13 +118,13 @@ export function schemaDocuments(): ReadonlyMap<string, JsonSchema> {
 
 /** Every kind gitplane serves, sorted by group, version and kind. Returns fresh copies. */
 export function knownKinds(): KindInfo[] {
-  return load().kinds.map((k) => ({ ...k, shortNames: [...k.shortNames] }));
+  return load().kinds.map((k) => ({ ...k, shortNames: [...k.shortNames], categories: [...k.categories] }));
 }
 
 /** The kind served for apiVersion + kind, or undefined. List kinds (PodList) are not kinds. */
 export function kindInfo(apiVersion: string, kind: string): KindInfo | undefined {
   const found = load().kinds.find((k) => k.apiVersion === apiVersion && k.kind === kind);
-  return found === undefined ? undefined : { ...found, shortNames: [...found.shortNames] };
+  return found === undefined ? undefined : { ...found, shortNames: [...found.shortNames], categories: [...found.categories] };
 }
 
 /**

@@ -39,7 +39,7 @@ describe('schemas', () => {
     ]);
   });
 
-  it('describe group, version, short names and list kind', () => {
+  it('describe group, version, short names, list kind and categories', () => {
     expect(kindInfo('apps/v1', 'Deployment')).toEqual({
       apiVersion: 'apps/v1',
       group: 'apps',
@@ -50,8 +50,10 @@ describe('schemas', () => {
       namespaced: true,
       shortNames: ['deploy'],
       listKind: 'DeploymentList',
+      categories: ['all'],
     });
-    expect(kindInfo('v1', 'Pod')).toMatchObject({ group: '', version: 'v1', shortNames: ['po'] });
+    expect(kindInfo('v1', 'Pod')).toMatchObject({ group: '', version: 'v1', shortNames: ['po'], categories: ['all'] });
+    expect(kindInfo('v1', 'ConfigMap')?.categories).toEqual([]);
     expect(kindInfo('v1', 'PodList')).toBeUndefined();
     expect(kindInfo('apps/v1', 'StatefulSet')).toBeUndefined();
     // Callers get copies.
