@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerUp } from './up.js';
 import { registerStore } from './store.js';
+import { registerServer } from './server.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('gitplane')
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   registerUp(program);
   registerStore(program);
+  registerServer(program);
   try {
     await program.parseAsync(argv);
     return 0;
