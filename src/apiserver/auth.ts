@@ -14,31 +14,60 @@ export interface User {
 }
 
 export class TokenAuthenticator {
-  constructor(private readonly tokens: Map<string, User>) {}
+  private mtimeMs = 0;
+
+  constructor(
+    private tokens: Map<string, User>,
+    private readonly file?: string,
+  ) {
+    if (file) this.mtimeMs = fs.statSync(file).mtimeMs;
+  }
 
   static fromFile(file: string): TokenAuthenticator {
-    const tokens = new Map<string, User>();
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      const t = line.trim();
-      if (!t || t.startsWith('#')) continue;
-      const [token, name, uid, groups] = t.split(',');
-      if (!token || !name) continue;
-      tokens.set(token, { name, uid: uid ?? name, groups: groups ? groups.replace(/^"|"$/g, '').split(/[;|]/) : [] });
+    return new TokenAuthenticator(readTokens(file), file);
+  }
+
+  /** Pick up tokens added to the file (gitplane token create) without a restart. */
+  private reloadIfChanged(): boolean {
+    if (!this.file) return false;
+    try {
+      const mtime = fs.statSync(this.file).mtimeMs;
+      if (mtime === this.mtimeMs) return false;
+      this.tokens = readTokens(this.file);
+      this.mtimeMs = mtime;
+      return true;
+    } catch {
+      return false;
     }
-    return new TokenAuthenticator(tokens);
   }
 
   /** The user for an Authorization header, or undefined. */
   authenticate(header: string | undefined): User | undefined {
     const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     if (!m) return undefined;
-    const given = Buffer.from(m[1]);
-    for (const [token, user] of this.tokens) {
-      const want = Buffer.from(token);
+    return this.lookup(m[1]) ?? (this.reloadIfChanged() ? this.lookup(m[1]) : undefined);
+  }
+
+  private lookup(token: string): User | undefined {
+    const given = Buffer.from(token);
+    for (const [t, user] of this.tokens) {
+      const want = Buffer.from(t);
       if (want.length === given.length && timingSafeEqual(want, given)) return user;
     }
     return undefined;
   }
+}
+
+function readTokens(file: string): Map<string, User> {
+  const tokens = new Map<string, User>();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const [token, name, uid, groups] = t.split(',');
+    if (!token || !name) continue;
+    tokens.set(token, { name, uid: uid ?? name, groups: groups ? groups.replace(/^"|"$/g, '').split(/[;|]/) : [] });
+  }
+  return tokens;
 }
 
 export function newToken(): string {

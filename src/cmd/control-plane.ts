@@ -19,6 +19,8 @@ export interface ControlPlaneOptions {
   port?: number;
   /** Serve plain HTTP without authentication (local mode). */
   insecureHttp?: boolean;
+  /** Interval between watch BOOKMARK events (default 60 s). */
+  bookmarkIntervalMs?: number;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -49,6 +51,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       store,
       secretBox: loadOrCreateKeys(dataDir),
       authenticator: tokens ? TokenAuthenticator.fromFile(tokens.file) : undefined,
+      bookmarkIntervalMs: opts.bookmarkIntervalMs,
       log: opts.log,
     });
     const pki = opts.insecureHttp ? undefined : loadOrCreatePki(path.join(dataDir, 'pki'));
