@@ -6,6 +6,7 @@ import type { Clock } from '../util/clock.js';
 import type { Codec } from './registry/codec.js';
 import type { RestStorage } from './registry/rest.js';
 import type { ResourceInfo, ResourceTable } from './registry/resources.js';
+import type { WatchCache } from './watch-cache.js';
 
 export interface ServerContext {
   table: ResourceTable;
@@ -18,6 +19,8 @@ export interface ServerContext {
   checkNamespace(ns: string): Promise<void>;
   /** Start finalizing a namespace that was just marked for deletion. */
   namespaceDeleted(name: string): void;
+  /** The resource's shared watch cache, once started. */
+  watchCache(r: ResourceInfo): WatchCache | undefined;
   /** Interval between watch bookmarks (ms). */
   bookmarkIntervalMs: number;
   log(message: string, err?: unknown): void;

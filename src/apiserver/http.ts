@@ -10,6 +10,7 @@ import type { ApiHandler, ApiResponse } from '../api/handler.js';
 import { badRequest, internalError, tooLarge, type Status } from '../api/status.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
 export interface ListenOptions {
   host?: string;
@@ -38,8 +39,15 @@ export function serve(handler: ApiHandler, opts: ListenOptions, log: (msg: strin
     const refuse = (status: Status): void => {
       if (res.headersSent) return void res.destroy();
       const body = statusBody(status);
-      res.writeHead(status.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+      res.writeHead(status.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
+      // Read the rest of the body rather than reset a client still sending it
+      // (up to a bound; past that the connection is closed).
+      let drained = 0;
+      req.on('data', (c: Buffer) => {
+        drained += c.length;
+        if (drained > MAX_DRAIN_BYTES) req.socket.destroy();
+      });
       req.resume();
     };
     if (declared > MAX_BODY_BYTES) return refuse(tooLarge(MAX_BODY_BYTES).status);

@@ -33,6 +33,7 @@ import { RestStorage } from './registry/rest.js';
 import { ResourceTable, type ResourceInfo } from './registry/resources.js';
 import { strategyFor } from './registry/strategies.js';
 import { notFoundPath, route } from './router.js';
+import { WatchCache } from './watch-cache.js';
 import { randomBytes } from 'node:crypto';
 
 export interface ApiServerOptions extends AllocatorOptions {
@@ -53,6 +54,7 @@ export class ApiServer {
   private readonly ctx: ServerContext;
   private readonly namespaces: NamespaceLifecycle;
   private readonly storages = new Map<string, RestStorage>();
+  private readonly caches = new Map<string, WatchCache>();
   private readonly listeners: Listening[] = [];
   private readonly authenticator?: TokenAuthenticator;
 
@@ -78,16 +80,22 @@ export class ApiServer {
       storageFor: (kind: string) => this.storages.get(kind)!,
       checkNamespace: (ns: string) => this.namespaces.check(ns),
       namespaceDeleted: (name: string) => this.namespaces.enqueue(name),
+      watchCache: (r: ResourceInfo) => this.caches.get(r.kind),
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
       log,
     };
     this.ctx = ctx;
+    for (const r of this.table.all) {
+      this.caches.set(r.kind, new WatchCache(r, opts.store, codec, ctx.bookmarkIntervalMs, log));
+    }
     this.namespaces = new NamespaceLifecycle(ctx);
     this.handler = (req, res) => this.handle(req, res);
   }
 
   static async create(opts: ApiServerOptions): Promise<ApiServer> {
     const server = new ApiServer(opts);
+    // Caches start first, so every later list revision is inside them.
+    await Promise.all([...server.caches.values()].map((c) => c.start()));
     await server.namespaces.ensureSystemNamespaces();
     return server;
   }
@@ -102,6 +110,7 @@ export class ApiServer {
   async close(): Promise<void> {
     this.namespaces.stop();
     await Promise.all(this.listeners.splice(0).map((l) => l.close()));
+    await Promise.all([...this.caches.values()].map((c) => c.close()));
   }
 
   private async handle(req: ApiRequest, res: ApiResponse): Promise<void> {

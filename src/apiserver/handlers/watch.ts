@@ -5,9 +5,13 @@
 // matching is DELETED for this watcher, one that starts matching is ADDED.
 // A too-old resourceVersion gets 410 Expired (HTTP before the stream starts,
 // an ERROR event if history is compacted while it runs); the client re-lists.
+//
+// Events come from the resource's shared watch cache when it reaches back
+// far enough (one decode and one serialization per change for everyone),
+// otherwise from a store watch of this request's own.
 
 import type { ApiRequest, ApiResponse } from '../../api/handler.js';
-import { badRequest, expired, type Status } from '../../api/status.js';
+import { badRequest, expired } from '../../api/status.js';
 import { ErrCompacted, prefixEnd, type WatchResponse, type Watcher } from '../../storage/index.js';
 import type { ServerContext } from '../context.js';
 import { wantsTable } from '../negotiation.js';
@@ -15,6 +19,7 @@ import type { Obj } from '../registry/codec.js';
 import { listPrefix, objectKey } from '../registry/resources.js';
 import { mapStoreError, parseRv } from '../registry/rest.js';
 import { tableFor } from '../table/index.js';
+import type { CacheSubscriber, CachedEvent } from '../watch-cache.js';
 import type { ResourceRequest } from './crud.js';
 import { selectorFilter } from './crud.js';
 import { sendError } from './respond.js';
@@ -24,6 +29,70 @@ const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 const DEFAULT_TIMEOUT_SECONDS = 1800;
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** Ordered, backpressured writing of event lines to one response. */
+class EventStream {
+  private readonly queue: string[] = [];
+  private queuedBytes = 0;
+  private writing = false;
+  private started = false;
+  finished = false;
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private readonly cleanups: Array<() => void> = [];
+
+  constructor(
+    private readonly req: ApiRequest,
+    private readonly res: ApiResponse,
+    private readonly log: (msg: string) => void,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  onFinish(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Send headers and start writing what is queued. */
+  open(): void {
+    this.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    this.started = true;
+    void this.pump();
+  }
+
+  push(line: string): void {
+    if (this.finished) return;
+    this.queue.push(line);
+    this.queuedBytes += line.length;
+    if (this.queuedBytes > MAX_QUEUED_BYTES) {
+      this.log(`watch ${this.req.url}: client too slow, closing the stream`);
+      this.queue.length = 0;
+      this.finish();
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.writing || !this.started) return;
+    this.writing = true;
+    while (this.queue.length > 0 && !this.req.signal.aborted) {
+      const line = this.queue.shift()!;
+      this.queuedBytes -= line.length;
+      await this.res.write(line);
+    }
+    this.writing = false;
+    if (this.finished) this.res.end();
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const fn of this.cleanups) fn();
+    this.resolveDone();
+    if (!this.writing) this.res.end();
+  }
+}
 
 export async function watchObjects(ctx: ServerContext, rr: ResourceRequest, req: ApiRequest, res: ApiResponse): Promise<void> {
   const r = rr.resource;
@@ -35,8 +104,7 @@ export async function watchObjects(ctx: ServerContext, rr: ResourceRequest, req:
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) throw badRequest(`invalid timeoutSeconds "${timeoutParam}"`);
   const narrowed = name !== undefined && (rr.namespace !== undefined || !r.namespaced);
   const prefix = listPrefix(r, rr.namespace);
-  const key = narrowed ? objectKey(r, rr.namespace, name!) : prefix;
-  const rangeEnd = narrowed ? undefined : prefixEnd(prefix);
+  const exactKey = narrowed ? objectKey(r, rr.namespace, name!) : undefined;
 
   const rv = rr.query.get('resourceVersion');
   let initial: Obj[] = [];
@@ -49,119 +117,105 @@ export async function watchObjects(ctx: ServerContext, rr: ResourceRequest, req:
     startRev = parseRv(rv) + 1;
   }
 
-  // The stream: a queue drained by one writer, so events stay in order.
-  const queue: string[] = [];
-  let queuedBytes = 0;
-  let writing = false;
-  let finished = false;
-  let first = true;
-  let watcher: Watcher | undefined;
-  let bookmarkTimer: NodeJS.Timeout | undefined;
-  let endTimer: NodeJS.Timeout | undefined;
-  const now = (): number => ctx.clock.now();
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => (resolveDone = resolve));
-
-  const finish = (): void => {
-    if (finished) return;
-    finished = true;
-    resolveDone();
-    clearInterval(bookmarkTimer);
-    clearTimeout(endTimer);
-    void watcher?.cancel();
-    req.signal.removeEventListener('abort', finish);
-    if (!writing) res.end();
-  };
-
-  let started = false; // no body before the headers
-  const pump = async (): Promise<void> => {
-    if (writing || !started) return;
-    writing = true;
-    while (queue.length > 0 && !req.signal.aborted) {
-      const line = queue.shift()!;
-      queuedBytes -= line.length;
-      await res.write(line);
-    }
-    writing = false;
-    if (finished) res.end();
-  };
-
-  const emit = (type: EventType, object: unknown): void => {
-    if (finished) return;
-    const line = JSON.stringify({ type, object }) + '\n';
-    queue.push(line);
-    queuedBytes += line.length;
-    if (queuedBytes > MAX_QUEUED_BYTES) {
-      ctx.log(`watch ${req.url}: client too slow, closing the stream`);
-      queue.length = 0;
-      finish();
-      return;
-    }
-    void pump();
-  };
-
-  const emitObject = (type: EventType, obj: Obj): void => {
-    const full = { ...obj, apiVersion: r.apiVersion, kind: r.kind };
+  const stream = new EventStream(req, res, (m) => ctx.log(m));
+  let firstTable = true;
+  const line = (type: EventType, object: unknown): string => JSON.stringify({ type, object }) + '\n';
+  const full = (obj: Obj): Obj => (obj.apiVersion === r.apiVersion && obj.kind === r.kind ? obj : { ...obj, apiVersion: r.apiVersion, kind: r.kind });
+  /** Send one object event; `cache` shares the serialized line with other watchers. */
+  const sendObject = (type: EventType, obj: Obj, cache?: Map<string, string>, cacheKey: string = type): void => {
     if (table) {
-      emit(type, tableFor(r.kind, [full], { now: now(), resourceVersion: obj.metadata?.resourceVersion, omitHeaders: !first }));
-      first = false;
-    } else emit(type, full);
+      stream.push(line(type, tableFor(r.kind, [full(obj)], { now: ctx.clock.now(), resourceVersion: obj.metadata?.resourceVersion, omitHeaders: !firstTable })));
+      firstTable = false;
+      return;
+    }
+    let text = cache?.get(cacheKey);
+    if (text === undefined) {
+      text = line(type, full(obj));
+      cache?.set(cacheKey, text);
+    }
+    stream.push(text);
+  };
+  /** One change, with selector transitions. */
+  const deliver = (obj: Obj | undefined, prev: Obj | undefined, cache?: Map<string, string>): void => {
+    const matches = obj !== undefined && (!filter || filter(obj));
+    const before = prev !== undefined && (!filter || filter(prev));
+    if (obj === undefined) {
+      if (before) sendObject('DELETED', prev!, cache);
+    } else if (matches && before) sendObject('MODIFIED', obj, cache);
+    else if (matches) sendObject('ADDED', obj, cache);
+    else if (before) sendObject('DELETED', obj, cache, 'DELETED-unmatched'); // stopped matching
+  };
+  const bookmark = (rev: number): void => {
+    if (bookmarks) stream.push(line('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(rev) } }));
   };
 
-  const onStore = (resp: WatchResponse): void => {
-    if (resp.canceled) {
-      const status: Status = (resp.compactRevision
-        ? expired(`too old resource version: ${startRev - 1} (${resp.compactRevision})`)
-        : expired(resp.cancelReason ?? 'watch closed')
-      ).status;
-      emit('ERROR', status);
-      finish();
-      return;
-    }
-    if (resp.progressNotify) {
-      if (bookmarks) emit('BOOKMARK', { kind: r.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(resp.header.revision) } });
-      return;
-    }
-    for (const e of resp.events) {
-      let obj: Obj | undefined;
-      let prev: Obj | undefined;
-      try {
-        if (e.type === 'PUT') obj = ctx.codec.decode(r, e.kv);
-        if (e.prevKv) prev = ctx.codec.decode(r, { value: e.prevKv.value, modRevision: e.kv.modRevision });
-      } catch (err) {
-        ctx.log(`watch: undecodable value at ${e.kv.key}`, err);
-        continue;
+  // The initial state goes first; changes that arrive meanwhile queue behind it.
+  for (const obj of initial) sendObject('ADDED', obj);
+
+  const cache = ctx.watchCache(r);
+  const sub: CacheSubscriber = {
+    keyPrefix: prefix,
+    exactKey,
+    fromRev: startRev,
+    onEvent: (e: CachedEvent) => deliver(e.obj, e.prev, e.lines),
+    onProgress: (rev) => bookmark(rev),
+    onEnd: (reason) => {
+      stream.push(line('ERROR', expired(`the watch was ended by the server: ${reason}; please re-list`).status));
+      stream.finish();
+    },
+  };
+  if (cache && cache.subscribe(sub)) {
+    stream.onFinish(() => cache.unsubscribe(sub));
+  } else {
+    let watcher: Watcher;
+    const onStore = (resp: WatchResponse): void => {
+      if (resp.canceled) {
+        const reason = resp.compactRevision ? `too old resource version: ${startRev - 1} (${resp.compactRevision})` : (resp.cancelReason ?? 'watch closed');
+        stream.push(line('ERROR', expired(reason).status));
+        stream.finish();
+        return;
       }
-      const matches = obj && (!filter || filter(obj));
-      const before = prev && (!filter || filter(prev));
-      if (e.type === 'DELETE') {
-        if (before) emitObject('DELETED', prev!);
-      } else if (matches && before) emitObject('MODIFIED', obj!);
-      else if (matches) emitObject('ADDED', obj!);
-      else if (before) emitObject('DELETED', obj!); // stopped matching the selector
+      if (resp.progressNotify) return bookmark(resp.header.revision);
+      for (const e of resp.events) {
+        try {
+          const obj = e.type === 'PUT' ? ctx.codec.decode(r, e.kv) : undefined;
+          const prev = e.prevKv ? ctx.codec.decode(r, { value: e.prevKv.value, modRevision: e.kv.modRevision }) : undefined;
+          deliver(obj, prev);
+        } catch (err) {
+          ctx.log(`watch: undecodable value at ${e.kv.key}`, err);
+        }
+      }
+    };
+    try {
+      watcher = await ctx.store.watch(
+        { key: exactKey ?? prefix, rangeEnd: exactKey ? undefined : prefixEnd(prefix), startRevision: startRev, prevKv: true },
+        onStore,
+      );
+    } catch (err) {
+      if (err instanceof ErrCompacted) {
+        sendError(res, expired(`too old resource version: ${startRev - 1} (${err.compactRevision})`), ctx.log);
+        return;
+      }
+      throw mapStoreError(err);
     }
-  };
-
-  // The initial state goes first; store events that arrive meanwhile queue behind it.
-  for (const obj of initial) emitObject('ADDED', obj);
-  try {
-    watcher = await ctx.store.watch({ key, rangeEnd, startRevision: startRev, prevKv: true }, onStore);
-  } catch (err) {
-    if (err instanceof ErrCompacted) {
-      sendError(res, expired(`too old resource version: ${startRev - 1} (${err.compactRevision})`), ctx.log);
-      return;
+    stream.onFinish(() => void watcher.cancel());
+    if (bookmarks) {
+      const timer = setInterval(() => watcher.requestProgress(), ctx.bookmarkIntervalMs);
+      timer.unref?.();
+      stream.onFinish(() => clearInterval(timer));
     }
-    throw mapStoreError(err);
   }
+
   // Headers go out at once, before any event (kubectl and client-node wait for them).
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-  started = true;
-  void pump();
-  if (bookmarks) bookmarkTimer = setInterval(() => watcher?.requestProgress(), ctx.bookmarkIntervalMs);
-  bookmarkTimer?.unref?.();
-  if (timeoutSeconds > 0) endTimer = setTimeout(finish, timeoutSeconds * 1000);
-  endTimer?.unref?.();
-  req.signal.addEventListener('abort', finish);
-  if (req.signal.aborted) finish();
-  await done;
+  stream.open();
+  if (timeoutSeconds > 0) {
+    const timer = setTimeout(() => stream.finish(), timeoutSeconds * 1000);
+    timer.unref?.();
+    stream.onFinish(() => clearTimeout(timer));
+  }
+  const onAbort = (): void => stream.finish();
+  req.signal.addEventListener('abort', onAbort);
+  stream.onFinish(() => req.signal.removeEventListener('abort', onAbort));
+  if (req.signal.aborted) stream.finish();
+  await stream.done;
 }
