@@ -55,6 +55,15 @@ const PARTS = [
     find: () => executable(join(CACHE, 'kubectl', 'usr', 'bin', 'kubectl')),
     install: () => aptExtract('kubernetes-client', join(CACHE, 'kubectl')),
   },
+  {
+    name: 'kubectl',
+    suites: "kubectl e2e tests with the image's kubectl",
+    hint: "the image's kubectl (google-cloud-cli's dispatcher) should be on PATH",
+    env: 'GITPLANE_KUBECTL',
+    skipEnv: 'GITPLANE_SKIP_KUBECTL',
+    // Comes with the image; never installed (apt's kubernetes-client is 1.20, above).
+    find: () => onPath('kubectl') ?? executable('/usr/bin/kubectl'),
+  },
   // Later: runc, busybox-static (aptInstall('runc'), aptInstall('busybox-static')).
 ];
 

@@ -7,6 +7,7 @@
 // another apply manager owns is a 409 conflict unless force=true. Fields set
 // by ordinary updates are not tracked (no conflicts with kubectl edit/scale).
 
+import { deepEqual } from '../../api/patch/json.js';
 import { applyJsonPatch } from '../../api/patch/json-patch.js';
 import { applyMergePatch } from '../../api/patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../../api/patch/strategic-merge.js';
@@ -131,7 +132,7 @@ function sameValue(current: Obj, patch: Obj, dotted: string): boolean {
     a = isObject(a) ? a[p] : undefined;
     b = isObject(b) ? b[p] : undefined;
   }
-  return JSON.stringify(a) === JSON.stringify(b);
+  return deepEqual(a, b);
 }
 
 /** `owned` minus every leaf in `taken` (a forced apply takes fields over). */

@@ -6,6 +6,7 @@
 // mod revision, so conflicting writers get 409 and nothing is lost.
 
 import { randomUUID } from 'node:crypto';
+import { deepEqual } from '../../api/patch/json.js';
 import { alreadyExists, badRequest, conflict, expired, notFound, StatusError, timeout } from '../../api/status.js';
 import { ErrCompacted, ErrFutureRev, prefixEnd, type Compare, type RequestOp, type Store } from '../../storage/index.js';
 import type { Clock } from '../../util/clock.js';
@@ -77,13 +78,9 @@ export function timestamp(ms: number): string {
 }
 
 /** The parts of an object other than metadata and status: what generation tracks. */
-function specOf(obj: Obj): string {
+function specOf(obj: Obj): Obj {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return JSON.stringify(rest);
-}
-
-function sameContent(a: Obj, b: Obj): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return rest;
 }
 
 export class RestStorage {
@@ -261,12 +258,15 @@ export class RestStorage {
       if (meta.deletionGracePeriodSeconds === undefined) delete meta.deletionGracePeriodSeconds;
       if (this.resource.hasStatus) next.status = current.status;
       if (next.status === undefined) delete next.status;
+      // Defaults first, as kube decodes them in, so a body that leaves out
+      // defaulted fields neither changes the spec nor bumps the generation.
+      next = this.strategy.validate(next, current);
       this.strategy.prepareForUpdate?.(next, current);
       if (this.resource.tracksGeneration) {
-        meta.generation = (current.metadata.generation ?? 1) + (specOf(next) !== specOf(current) ? 1 : 0);
+        next.metadata.generation = (current.metadata.generation ?? 1) + (deepEqual(specOf(next), specOf(current)) ? 0 : 1);
       }
     }
-    const valid = this.strategy.validate(next, current);
+    const valid = opts.subresource === 'status' || opts.subresource === 'internal' ? this.strategy.validate(next, current) : next;
     valid.metadata.resourceVersion = current.metadata.resourceVersion;
     // Removing the last finalizer of an object being deleted deletes it.
     const meta = valid.metadata;
@@ -275,7 +275,7 @@ export class RestStorage {
       await this.deleteNow(valid, current);
       return valid;
     }
-    if (sameContent(valid, current)) return current; // a no-op update writes nothing
+    if (deepEqual(valid, current)) return current; // a no-op update writes nothing
     const side = (await this.strategy.beforeUpdate?.(valid, current, !!opts.dryRun)) ?? { compares: [], ops: [] };
     if (opts.dryRun) return valid;
     const key = this.key(current.metadata.namespace, name);

@@ -4,6 +4,7 @@
 // stringData, immutable ConfigMaps and Secrets, and Service IP and port
 // allocation.
 
+import { deepEqual } from '../../api/patch/json.js';
 import { invalid, type StatusCause } from '../../api/status.js';
 import { validateObject } from '../../api/validation.js';
 import type { Allocator } from '../ipalloc.js';
@@ -35,8 +36,8 @@ function generic(r: ResourceInfo): Strategy {
   };
 }
 
-/** Fields of a pod's spec that may change after creation (kube's ValidatePodUpdate). */
-function podSpecMutableView(spec: Obj | undefined): string {
+/** A pod's spec without the fields that may change after creation (kube's ValidatePodUpdate). */
+function podSpecMutableView(spec: Obj | undefined): Obj {
   const s = structuredClone(spec ?? {});
   for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
     for (const c of s[list] ?? []) delete c.image;
@@ -44,7 +45,7 @@ function podSpecMutableView(spec: Obj | undefined): string {
   delete s.activeDeadlineSeconds;
   delete s.tolerations;
   delete s.terminationGracePeriodSeconds;
-  return JSON.stringify(s);
+  return s;
 }
 
 function qosClass(spec: Obj | undefined): string {
@@ -72,7 +73,7 @@ function pod(r: ResourceInfo): Strategy {
     },
     prepareForUpdate(next, prev) {
       const name = prev.metadata.name;
-      if (podSpecMutableView(next.spec) !== podSpecMutableView(prev.spec)) {
+      if (!deepEqual(podSpecMutableView(next.spec), podSpecMutableView(prev.spec))) {
         throw invalid(r.group, r.kind, name, [
           {
             reason: 'FieldValueForbidden',
@@ -126,10 +127,10 @@ function withData(r: ResourceInfo): Strategy {
       convertStringData(next);
       if (prev.immutable === true) {
         const name = prev.metadata.name;
-        if (JSON.stringify(next.data ?? {}) !== JSON.stringify(prev.data ?? {})) {
+        if (!deepEqual(next.data ?? {}, prev.data ?? {})) {
           throw immutableError(r, name, 'data', 'Forbidden: field is immutable when `immutable` is set');
         }
-        if (JSON.stringify(next.binaryData ?? {}) !== JSON.stringify(prev.binaryData ?? {})) {
+        if (!deepEqual(next.binaryData ?? {}, prev.binaryData ?? {})) {
           throw immutableError(r, name, 'binaryData', 'Forbidden: field is immutable when `immutable` is set');
         }
         if (next.immutable !== true) throw immutableError(r, name, 'immutable', 'Forbidden: field is immutable when `immutable` is set');
