@@ -12,8 +12,12 @@ import type { Obj } from './codec.js';
 import type { ResourceInfo } from './resources.js';
 import type { SideEffects, Strategy } from './rest.js';
 
+/** Kinds whose spec Go decodes to a zero value when absent, so its required fields are still checked. */
+const SPEC_REQUIRED = new Set(['Pod', 'Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'CronJob', 'Service', 'Application']);
+
 function validator(r: ResourceInfo): (obj: Obj) => Obj {
   return (obj) => {
+    if (SPEC_REQUIRED.has(r.kind) && (obj.spec === undefined || obj.spec === null)) obj = { ...obj, spec: {} };
     const result = validateObject(obj, { applyDefaults: true });
     if (result.valid) return result.object as Obj;
     const causes: StatusCause[] = result.errors.map((e) => ({ reason: e.type ?? 'FieldValueInvalid', message: e.message, field: e.field }));
@@ -201,6 +205,14 @@ function service(r: ResourceInfo, alloc: Allocator): Strategy {
   };
   return {
     ...base,
+    validate(obj, prev) {
+      const valid = base.validate(obj, prev);
+      const spec = valid.spec ?? {};
+      if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && !(spec.ports?.length > 0)) {
+        throw invalid(r.group, r.kind, valid.metadata?.name ?? '', [{ reason: 'FieldValueRequired', field: 'spec.ports', message: 'Required value' }]);
+      }
+      return valid;
+    },
     prepareForCreate(obj) {
       obj.status = { loadBalancer: {} };
     },
