@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { ApiHandler, ApiResponse } from '../api/handler.js';
-import { badRequest, internalError, tooLarge, type Status } from '../api/status.js';
+import { badRequest, internalError, methodNotAllowed, tooLarge, type Status } from '../api/status.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
@@ -27,6 +27,12 @@ export interface Listening {
 
 function statusBody(status: Status): string {
   return JSON.stringify(status);
+}
+
+function rawResponse(status: Status): string {
+  const body = statusBody(status);
+  const reason = http.STATUS_CODES[status.code] ?? 'Error';
+  return `HTTP/1.1 ${status.code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 export function serve(handler: ApiHandler, opts: ListenOptions, log: (msg: string, err?: unknown) => void): Promise<Listening> {
@@ -106,7 +112,11 @@ export function serve(handler: ApiHandler, opts: ListenOptions, log: (msg: strin
       });
     });
   };
-  const server: http.Server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : http.createServer(onRequest);
+  // Go's server takes headers up to 1 MiB; so do we.
+  const serverOpts = { maxHeaderSize: 1024 * 1024 };
+  const server: http.Server = opts.tls
+    ? https.createServer({ ...serverOpts, key: opts.tls.key, cert: opts.tls.cert }, onRequest)
+    : http.createServer(serverOpts, onRequest);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // watches and log follows are long-lived
@@ -114,9 +124,20 @@ export function serve(handler: ApiHandler, opts: ListenOptions, log: (msg: strin
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  // Requests node's parser refuses (unknown methods, oversized headers, bad
+  // framing) still get a Status body, not a bare line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? { ...badRequest('request headers too large').status, code: 431 }
+        : err.code === 'HPE_INVALID_METHOD'
+          ? methodNotAllowed('the request method is not supported').status
+          : badRequest(`malformed HTTP request: ${err.code ?? err.message}`).status;
+    socket.end(rawResponse(status));
+  });
+  server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
+    socket.end(rawResponse(methodNotAllowed('CONNECT is not supported').status));
   });
   // Streaming protocols (kubectl exec, attach, port-forward) upgrade the connection: refuse cleanly.
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket) => {
@@ -125,9 +146,7 @@ export function serve(handler: ApiHandler, opts: ListenOptions, log: (msg: strin
         `${req.url?.includes('/portforward') ? 'port-forward' : req.url?.includes('/attach') ? 'attach' : 'exec'} is not supported by gitplane yet: node agents do not serve interactive streams`,
       ).status,
     );
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -32,6 +32,7 @@ import { Codec } from './registry/codec.js';
 import { RestStorage } from './registry/rest.js';
 import { ResourceTable, type ResourceInfo } from './registry/resources.js';
 import { strategyFor } from './registry/strategies.js';
+import { boolParam } from './negotiation.js';
 import { notFoundPath, route } from './router.js';
 import { WatchCache } from './watch-cache.js';
 import { randomBytes } from 'node:crypto';
@@ -177,7 +178,7 @@ export class ApiServer {
       switch (method) {
         case 'GET':
         case 'HEAD':
-          return query.get('watch') === 'true' || query.get('watch') === '1'
+          return boolParam(query, 'watch')
             ? watchObjects(ctx, rr, req, res)
             : crud.listObjects(ctx, rr, req, res);
         case 'POST':

@@ -4,9 +4,11 @@
 import type { ApiRequest, ApiResponse } from '../../api/handler.js';
 import { fieldsOf, parseFieldSelector, requirementFor, validateFieldSelector } from '../../api/fields.js';
 import { parseLabelSelector } from '../../api/labels.js';
-import { badRequest, methodNotAllowed, success } from '../../api/status.js';
+import { badRequest, conflict, invalid, methodNotAllowed, StatusError, success } from '../../api/status.js';
 import type { ServerContext } from '../context.js';
+import { checkMetadataTypes } from '../meta-check.js';
 import { decodeBody, decodePatch, patchType, wantsTable } from '../negotiation.js';
+import { fieldManager, readParams } from '../params.js';
 import type { Obj } from '../registry/codec.js';
 import { timestamp, type DeleteOptions, type Subresource } from '../registry/rest.js';
 import type { ResourceInfo } from '../registry/resources.js';
@@ -42,14 +44,6 @@ export function selectorFilter(r: ResourceInfo, query: URLSearchParams): { filte
   };
 }
 
-function intParam(query: URLSearchParams, key: string): number | undefined {
-  const v = query.get(key);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid ${key} "${v}": must be a non-negative integer`);
-  return n;
-}
-
 function requireNamespace(ctx: ServerContext, rr: ResourceRequest): void {
   if (rr.resource.namespaced && !rr.namespace) throw methodNotAllowed();
   void ctx;
@@ -63,20 +57,22 @@ function sendObject(ctx: ServerContext, req: ApiRequest, res: ApiResponse, code:
 }
 
 export async function getObject(ctx: ServerContext, rr: ResourceRequest, req: ApiRequest, res: ApiResponse): Promise<void> {
+  readParams(rr.query, false);
   const obj = await ctx.storage(rr.resource).get(rr.namespace, rr.name!);
   sendObject(ctx, req, res, 200, rr.resource, obj);
 }
 
 export async function listObjects(ctx: ServerContext, rr: ResourceRequest, req: ApiRequest, res: ApiResponse): Promise<void> {
+  const params = readParams(rr.query, true);
   const { filter, name } = selectorFilter(rr.resource, rr.query);
   const narrowed = name !== undefined && (rr.namespace !== undefined || !rr.resource.namespaced);
   const result = await ctx.storage(rr.resource).list(rr.namespace, {
     filter,
     name: narrowed ? name : undefined,
-    limit: intParam(rr.query, 'limit'),
-    continueToken: rr.query.get('continue') ?? undefined,
-    resourceVersion: rr.query.get('resourceVersion') ?? undefined,
-    resourceVersionMatch: rr.query.get('resourceVersionMatch') ?? undefined,
+    limit: params.limit,
+    continueToken: params.continueToken,
+    resourceVersion: params.resourceVersion,
+    resourceVersionMatch: params.resourceVersionMatch,
   });
   const r = rr.resource;
   if (wantsTable(req.headers.accept)) {
@@ -100,27 +96,41 @@ export async function listObjects(ctx: ServerContext, rr: ResourceRequest, req: 
 }
 
 /** Check the body's apiVersion/kind/namespace against the URL and fill them in. */
-export function checkBody(rr: ResourceRequest, body: Obj): Obj {
+export function checkBody(rr: ResourceRequest, body: unknown): Obj {
   const r = rr.resource;
-  if (body.apiVersion !== undefined && body.apiVersion !== r.apiVersion) {
-    throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${r.apiVersion})`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(`the object must be a JSON object, not ${Array.isArray(body) ? 'an array' : typeof body}`);
+  const obj = body as Obj;
+  if (obj.apiVersion !== undefined && obj.apiVersion !== r.apiVersion) {
+    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${r.apiVersion})`);
   }
-  if (body.kind !== undefined && body.kind !== r.kind) {
-    throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${r.kind})`);
+  if (obj.kind !== undefined && obj.kind !== r.kind) {
+    throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${r.kind})`);
   }
-  if (body.metadata !== undefined && (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata))) {
-    throw badRequest('metadata must be an object');
-  }
-  const ns = body.metadata?.namespace;
+  checkMetadataTypes(obj.metadata);
+  const ns = obj.metadata?.namespace;
   if (r.namespaced && ns && rr.namespace && ns !== rr.namespace) {
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
-  return { ...body, apiVersion: r.apiVersion, kind: r.kind };
+  // A cluster-scoped object keeps no namespace (kube's EnsureObjectNamespaceMatchesRequestNamespace clears it).
+  if (!r.namespaced && obj.metadata && 'namespace' in obj.metadata) {
+    const { namespace: _dropped, ...metadata } = obj.metadata;
+    return { ...obj, metadata, apiVersion: r.apiVersion, kind: r.kind };
+  }
+  return { ...obj, apiVersion: r.apiVersion, kind: r.kind };
+}
+
+/** A name in the body must be the one on the URL (kube's checkName). */
+function checkName(rr: ResourceRequest, obj: Obj): void {
+  const name = obj.metadata?.name;
+  if (name !== rr.name) {
+    throw badRequest(`the name of the object (${name ?? ''}) does not match the name on the URL (${rr.name})`);
+  }
 }
 
 export async function createObject(ctx: ServerContext, rr: ResourceRequest, req: ApiRequest, res: ApiResponse): Promise<void> {
   requireNamespace(ctx, rr);
   const body = checkBody(rr, decodeBody(req.body, req.headers['content-type']));
+  fieldManager(rr.query, rr.resource.kind, body.metadata?.name ?? '');
   if (rr.resource.namespaced) await ctx.checkNamespace(rr.namespace!);
   const created = await ctx.storage(rr.resource).create(rr.namespace, body, { dryRun: isDryRun(rr.query) });
   sendObject(ctx, req, res, 201, rr.resource, created);
@@ -134,6 +144,8 @@ export async function updateObject(
   subresource: Subresource = '',
 ): Promise<void> {
   const body = checkBody(rr, decodeBody(req.body, req.headers['content-type']));
+  fieldManager(rr.query, rr.resource.kind, rr.name!);
+  if (body.metadata?.name !== undefined) checkName(rr, body);
   const updated = await ctx.storage(rr.resource).update(rr.namespace, rr.name!, body, { dryRun: isDryRun(rr.query), subresource });
   sendObject(ctx, req, res, 200, rr.resource, updated);
 }
@@ -149,17 +161,23 @@ export async function patchObject(
   const patch = decodePatch(req.body, type);
   const storage = ctx.storage(rr.resource);
   const dryRun = isDryRun(rr.query);
-  const manager = rr.query.get('fieldManager') ?? undefined;
+  const manager = fieldManager(rr.query, rr.resource.kind, rr.name!);
   const force = rr.query.get('force') === 'true';
+  const apply = (current: Obj): Obj => {
+    const result = applyPatch(current, patch, type, rr.resource, { manager, force, now: ctx.clock.now() });
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      throw new StatusError(422, 'Invalid', `the patch turned the object into ${Array.isArray(result) ? 'an array' : result === null ? 'null' : `a ${typeof result}`}; it must stay an object`);
+    }
+    const next = checkBody(rr, result);
+    checkName(rr, next);
+    return next;
+  };
   if (type === 'apply') {
     const existing = await storage.tryGet(rr.namespace, rr.name!);
     if (!existing) {
       // Server-side apply of a new object creates it.
-      const body = checkBody(rr, applyPatch({}, patch, type, rr.resource, { manager, force, now: ctx.clock.now() }));
-      if (body.metadata?.name && body.metadata.name !== rr.name) throw badRequest('the name of the object does not match the name on the URL');
-      body.metadata = { ...(body.metadata ?? {}), name: rr.name };
       if (rr.resource.namespaced) await ctx.checkNamespace(rr.namespace!);
-      const created = await storage.create(rr.namespace, body, { dryRun });
+      const created = await storage.create(rr.namespace, apply({}), { dryRun });
       sendObject(ctx, req, res, 201, rr.resource, created);
       return;
     }
@@ -168,13 +186,14 @@ export async function patchObject(
     rr.namespace,
     rr.name!,
     (current) => {
-      const next = checkBody(rr, applyPatch(current, patch, type, rr.resource, { manager, force, now: ctx.clock.now() }));
-      // A resourceVersion in the patch is a precondition; otherwise patch the latest.
-      const requested = (patch as Obj)?.metadata?.resourceVersion;
-      next.metadata = { ...(next.metadata ?? {}), resourceVersion: requested ?? current.metadata.resourceVersion };
+      const next = apply(current);
+      // A resourceVersion the patch sets is a precondition, whatever the patch type.
+      const rv = next.metadata?.resourceVersion;
+      if (rv !== undefined && rv !== current.metadata.resourceVersion) throw conflict(rr.resource.gr, rr.name!);
+      next.metadata.resourceVersion = current.metadata.resourceVersion;
       return next;
     },
-    { dryRun, subresource, expectedRv: typeof (patch as Obj)?.metadata?.resourceVersion === 'string' ? (patch as Obj).metadata.resourceVersion : undefined },
+    { dryRun, subresource },
   );
   sendObject(ctx, req, res, 200, rr.resource, updated);
 }
@@ -182,25 +201,44 @@ export async function patchObject(
 export function deleteOptions(req: ApiRequest, query: URLSearchParams): DeleteOptions {
   let body: Obj = {};
   if (req.body && req.body.length > 0) body = decodeBody(req.body, req.headers['content-type']);
+  if (body.kind !== undefined && body.kind !== 'DeleteOptions') throw badRequest(`the body of a DELETE must be DeleteOptions, not ${String(body.kind)}`);
   const opts: DeleteOptions = {};
   const grace = query.get('gracePeriodSeconds') ?? body.gracePeriodSeconds;
   if (grace !== undefined && grace !== null) {
-    const n = Number(grace);
-    if (!Number.isInteger(n)) throw badRequest(`invalid gracePeriodSeconds "${grace}"`);
+    const n = typeof grace === 'string' && /^-?[0-9]+$/.test(grace) ? Number(grace) : grace;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw badRequest(`invalid gracePeriodSeconds ${JSON.stringify(grace)}: must be an integer`);
     opts.gracePeriodSeconds = Math.max(0, n);
   }
   const policy = query.get('propagationPolicy') ?? body.propagationPolicy;
   if (policy !== undefined && policy !== null) {
     if (!['Orphan', 'Background', 'Foreground'].includes(policy)) {
-      throw badRequest(`Invalid propagationPolicy "${policy}": must be Orphan, Background or Foreground`);
+      throw badRequest(`Unsupported propagationPolicy ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
     }
     opts.propagationPolicy = policy;
   }
-  if (body.orphanDependents !== undefined || query.get('orphanDependents') !== null) {
-    opts.orphanDependents = body.orphanDependents === true || query.get('orphanDependents') === 'true';
+  const orphan = query.get('orphanDependents') ?? body.orphanDependents;
+  if (orphan !== undefined && orphan !== null) {
+    if (orphan !== true && orphan !== false && orphan !== 'true' && orphan !== 'false') throw badRequest(`invalid orphanDependents ${JSON.stringify(orphan)}: must be a boolean`);
+    if (opts.propagationPolicy) {
+      throw invalid('', 'DeleteOptions', '', [{ reason: 'FieldValueInvalid', field: 'orphanDependents', message: 'Invalid value: orphanDependents and propagationPolicy cannot be both set' }]);
+    }
+    opts.orphanDependents = orphan === true || orphan === 'true';
   }
-  if (body.preconditions) opts.preconditions = body.preconditions;
-  opts.dryRun = isDryRun(query) || (Array.isArray(body.dryRun) && body.dryRun.includes('All'));
+  if (body.preconditions !== undefined && body.preconditions !== null) {
+    const p = body.preconditions;
+    if (typeof p !== 'object' || Array.isArray(p) || (p.uid !== undefined && typeof p.uid !== 'string') || (p.resourceVersion !== undefined && typeof p.resourceVersion !== 'string')) {
+      throw badRequest('preconditions must be an object with string uid and resourceVersion');
+    }
+    opts.preconditions = p;
+  }
+  let dryRun = isDryRun(query);
+  if (body.dryRun !== undefined && body.dryRun !== null) {
+    if (!Array.isArray(body.dryRun) || body.dryRun.some((v: unknown) => v !== 'All')) {
+      throw badRequest(`invalid dryRun ${JSON.stringify(body.dryRun)}: must be a list whose only valid value is "All"`);
+    }
+    dryRun ||= body.dryRun.length > 0;
+  }
+  opts.dryRun = dryRun;
   return opts;
 }
 
@@ -240,6 +278,7 @@ async function deleteNamespace(ctx: ServerContext, name: string, opts: DeleteOpt
 }
 
 export async function deleteCollection(ctx: ServerContext, rr: ResourceRequest, req: ApiRequest, res: ApiResponse): Promise<void> {
+  readParams(rr.query, true);
   const opts = deleteOptions(req, rr.query);
   const { filter } = selectorFilter(rr.resource, rr.query);
   const storage = ctx.storage(rr.resource);

@@ -46,7 +46,6 @@ export async function scale(ctx: ServerContext, rr: ResourceRequest, req: ApiReq
   }
   if (req.method !== 'PUT' && req.method !== 'PATCH') throw badRequest(`${req.method} is not supported on scale`);
   const dryRun = isDryRun(rr.query);
-  let expectedRv: string | undefined;
   const updated = await storage.guaranteedUpdate(
     rr.namespace,
     rr.name!,
@@ -66,14 +65,13 @@ export async function scale(ctx: ServerContext, rr: ResourceRequest, req: ApiReq
           { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
         ]);
       }
-      expectedRv = next.metadata?.resourceVersion || undefined;
+      const rv = next.metadata?.resourceVersion;
+      if (rv && rv !== current.metadata.resourceVersion) throw conflict(r.gr, rr.name!);
       current.spec = { ...(current.spec ?? {}), replicas };
-      current.metadata.resourceVersion = expectedRv ?? current.metadata.resourceVersion;
       return current;
     },
     { dryRun },
   );
-  void expectedRv;
   sendJson(res, 200, toScale(updated));
 }
 
@@ -179,11 +177,14 @@ export function refuseStream(sub: string, rr: ResourceRequest): never {
 
 export async function finalizeNamespace(ctx: ServerContext, rr: ResourceRequest, req: ApiRequest, res: ApiResponse): Promise<void> {
   const body = checkBody(rr, decodeBody(req.body, req.headers['content-type']));
+  if (body.metadata?.name !== rr.name) throw badRequest(`the name of the object (${body.metadata?.name ?? ''}) does not match the name on the URL (${rr.name})`);
+  const finalizers = body.spec?.finalizers ?? [];
+  if (!Array.isArray(finalizers) || finalizers.some((f: unknown) => typeof f !== 'string')) throw badRequest('spec.finalizers must be a list of strings');
   const updated = await ctx.storageFor('Namespace').guaranteedUpdate(
     undefined,
     rr.name!,
     (ns) => {
-      ns.spec = { ...(ns.spec ?? {}), finalizers: body.spec?.finalizers ?? [] };
+      ns.spec = { ...(ns.spec ?? {}), finalizers };
       return ns;
     },
     { subresource: 'internal', dryRun: isDryRun(rr.query) },

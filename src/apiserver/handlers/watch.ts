@@ -18,6 +18,7 @@ import { wantsTable } from '../negotiation.js';
 import type { Obj } from '../registry/codec.js';
 import { listPrefix, objectKey } from '../registry/resources.js';
 import { mapStoreError, parseRv } from '../registry/rest.js';
+import { readParams } from '../params.js';
 import { tableFor } from '../table/index.js';
 import type { CacheSubscriber, CachedEvent } from '../watch-cache.js';
 import type { ResourceRequest } from './crud.js';
@@ -98,21 +99,25 @@ export async function watchObjects(ctx: ServerContext, rr: ResourceRequest, req:
   const r = rr.resource;
   const { filter, name } = selectorFilter(r, rr.query);
   const table = wantsTable(req.headers.accept);
-  const bookmarks = rr.query.get('allowWatchBookmarks') === 'true';
-  const timeoutParam = rr.query.get('timeoutSeconds');
-  const timeoutSeconds = timeoutParam ? Number(timeoutParam) : DEFAULT_TIMEOUT_SECONDS;
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) throw badRequest(`invalid timeoutSeconds "${timeoutParam}"`);
+  const params = readParams(rr.query, true);
+  const bookmarks = params.allowWatchBookmarks;
+  const timeoutSeconds = params.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   const narrowed = name !== undefined && (rr.namespace !== undefined || !r.namespaced);
   const prefix = listPrefix(r, rr.namespace);
   const exactKey = narrowed ? objectKey(r, rr.namespace, name!) : undefined;
 
-  const rv = rr.query.get('resourceVersion');
+  const rv = params.resourceVersion;
   let initial: Obj[] = [];
   let startRev: number;
-  if (!rv || rv === '0') {
+  // sendInitialEvents (watch-list): the current state as ADDED, then a bookmark marking its end.
+  const initialEvents = params.sendInitialEvents ?? (!rv || rv === '0');
+  if (params.sendInitialEvents && !bookmarks) throw badRequest('sendInitialEvents requires allowWatchBookmarks=true');
+  if (initialEvents) {
     const listed = await ctx.storage(r).list(rr.namespace, { filter, name: narrowed ? name : undefined });
     initial = listed.items;
     startRev = Number(listed.resourceVersion) + 1;
+  } else if (!rv || rv === '0') {
+    startRev = (await ctx.store.status()).header.revision + 1;
   } else {
     startRev = parseRv(rv) + 1;
   }
@@ -151,6 +156,15 @@ export async function watchObjects(ctx: ServerContext, rr: ResourceRequest, req:
 
   // The initial state goes first; changes that arrive meanwhile queue behind it.
   for (const obj of initial) sendObject('ADDED', obj);
+  if (params.sendInitialEvents) {
+    stream.push(
+      line('BOOKMARK', {
+        kind: r.kind,
+        apiVersion: r.apiVersion,
+        metadata: { resourceVersion: String(startRev - 1), annotations: { 'k8s.io/initial-events-end': 'true' } },
+      }),
+    );
+  }
 
   const cache = ctx.watchCache(r);
   const sub: CacheSubscriber = {

@@ -35,7 +35,8 @@ const WITH_STATUS = new Set([
   'Application',
 ]);
 const WITH_SCALE = new Set(['Deployment', 'ReplicaSet']);
-const NO_GENERATION = new Set(['ConfigMap', 'Secret', 'Event', 'Lease', 'Endpoints', 'Namespace', 'Node']);
+// As kube 1.31: pods and services carry no metadata.generation either.
+const NO_GENERATION = new Set(['ConfigMap', 'Secret', 'Event', 'Lease', 'Endpoints', 'Namespace', 'Node', 'Pod', 'Service']);
 
 export function storagePrefix(info: Pick<KindInfo, 'group' | 'plural'>): string {
   return info.group ? `/registry/${info.group}/${info.plural}/` : `/registry/${info.plural}/`;

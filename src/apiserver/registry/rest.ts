@@ -7,7 +7,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { deepEqual } from '../../api/patch/json.js';
-import { alreadyExists, badRequest, conflict, expired, notFound, StatusError, timeout } from '../../api/status.js';
+import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError, timeout } from '../../api/status.js';
 import { ErrCompacted, ErrFutureRev, prefixEnd, type Compare, type RequestOp, type Store } from '../../storage/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { Codec, Obj } from './codec.js';
@@ -161,7 +161,10 @@ export class RestStorage {
   private initMeta(obj: Obj, ns: string | undefined): void {
     const meta = (obj.metadata ??= {});
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+    if (!meta.name && meta.generateName) {
+      checkGenerateName(this.resource, meta.generateName);
+      meta.name = generateName(meta.generateName);
+    }
     if (this.resource.namespaced) meta.namespace = ns;
     else delete meta.namespace;
     meta.uid = randomUUID();
@@ -203,8 +206,9 @@ export class RestStorage {
 
   /**
    * Read-modify-write with retries on conflict: `mutate` gets the current
-   * object and returns the next one (or throws). With `expectedRv` the write
-   * fails with 409 instead of retrying when the object moved on.
+   * object and returns the next one (or throws). With `expectedRv` (a
+   * resourceVersion the client sent) the write fails with 409 instead of
+   * retrying when the object moved on.
    */
   async guaranteedUpdate(
     ns: string | undefined,
@@ -214,13 +218,13 @@ export class RestStorage {
   ): Promise<Obj> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(ns, name);
+      if (opts.expectedRv && opts.expectedRv !== current.metadata.resourceVersion) throw conflict(this.resource.gr, name);
+      // `mutate` may throw a conflict of its own (a precondition inside a patch): that is final.
       const next = await mutate(structuredClone(current));
-      const expected = opts.expectedRv ?? next.metadata?.resourceVersion;
-      if (expected && expected !== current.metadata.resourceVersion) throw conflict(this.resource.gr, name);
       try {
         return await this.writeUpdate(current, next, opts);
       } catch (err) {
-        const retry = err instanceof StatusError && err.reason === 'Conflict' && !expected && attempt < MAX_CONFLICT_RETRIES;
+        const retry = err instanceof StatusError && err.reason === 'Conflict' && !opts.expectedRv && attempt < MAX_CONFLICT_RETRIES;
         if (!retry) throw err;
       }
     }
@@ -228,7 +232,8 @@ export class RestStorage {
 
   /** PUT: the body replaces the object; a resourceVersion in it must match. */
   async update(ns: string | undefined, name: string, input: Obj, opts: WriteOptions & { subresource?: Subresource } = {}): Promise<Obj> {
-    return this.guaranteedUpdate(ns, name, () => structuredClone(input), opts);
+    const expectedRv = typeof input.metadata?.resourceVersion === 'string' && input.metadata.resourceVersion ? input.metadata.resourceVersion : undefined;
+    return this.guaranteedUpdate(ns, name, () => structuredClone(input), { ...opts, expectedRv });
   }
 
   private async writeUpdate(current: Obj, input: Obj, opts: WriteOptions & { subresource?: Subresource }): Promise<Obj> {
@@ -371,6 +376,18 @@ export class RestStorage {
   }
 }
 
+function checkGenerateName(r: ResourceInfo, prefix: string): void {
+  if (prefix.length > 253 || !/^[a-z0-9]([-a-z0-9.]*)?$/.test(prefix)) {
+    throw invalid(r.group, r.kind, prefix, [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'metadata.generateName',
+        message: `Invalid value: "${prefix.slice(0, 80)}": a lowercase RFC 1123 subdomain prefix must consist of lower case alphanumeric characters, '-' or '.', start with an alphanumeric character, and be at most 253 characters`,
+      },
+    ]);
+  }
+}
+
 function generateName(base: string): string {
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += GENERATE_NAME_CHARS[Math.floor(Math.random() * GENERATE_NAME_CHARS.length)];
@@ -395,8 +412,8 @@ function encodeContinue(t: ContinueToken): string {
 function decodeContinue(token: string): ContinueToken {
   try {
     const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
-    if (t.v !== 'gitplane/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error('bad');
-    return { rv: t.rv, start: t.start };
+    if (t.v !== 'gitplane/v1' || !Number.isSafeInteger(t.rv) || (t.rv as number) <= 0 || typeof t.start !== 'string') throw new Error('bad');
+    return { rv: t.rv as number, start: t.start as string };
   } catch {
     throw badRequest('continue key is not valid: the token is malformed');
   }

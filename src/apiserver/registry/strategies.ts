@@ -114,6 +114,8 @@ function namespace(r: ResourceInfo): Strategy {
   };
 }
 
+const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+
 function withData(r: ResourceInfo): Strategy {
   const base = generic(r);
   const convertStringData = (obj: Obj): void => {
@@ -122,8 +124,26 @@ function withData(r: ResourceInfo): Strategy {
     for (const [k, v] of Object.entries(obj.stringData as Record<string, string>)) obj.data[k] = Buffer.from(String(v)).toString('base64');
     delete obj.stringData;
   };
+  const validate = (obj: Obj, prev?: Obj): Obj => {
+    const valid = base.validate(obj, prev);
+    const causes: StatusCause[] = [];
+    for (const field of ['data', 'binaryData', 'stringData']) {
+      for (const key of Object.keys(valid[field] ?? {})) {
+        if (!DATA_KEY.test(key) || key.length > 253) {
+          causes.push({
+            reason: 'FieldValueInvalid',
+            field: `${field}[${key}]`,
+            message: `Invalid value: "${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
+          });
+        }
+      }
+    }
+    if (causes.length > 0) throw invalid(r.group, r.kind, valid.metadata?.name ?? '', causes);
+    return valid;
+  };
   return {
     ...base,
+    validate,
     prepareForCreate(obj) {
       convertStringData(obj);
     },
