@@ -8,26 +8,15 @@ import type { Command } from 'commander';
 import { ensureTokenFile } from '../apiserver/auth.js';
 import { kubeconfigYaml } from '../cli/kubeconfig.js';
 import { startControlPlane } from './control-plane.js';
-import { storeOption } from './up.js';
+import { addServerFlags, controlPlaneOptions, untilSignal, type ServerFlags } from './server-flags.js';
 
 export function registerServer(program: Command): void {
-  program
-    .command('server')
-    .description('run the store and the API server')
-    .option('--data-dir <dir>', 'where the cluster keeps its state', '.gitplane')
-    .option('--store <backend>', 'embedded or etcd', 'embedded')
-    .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs (with --store etcd)')
-    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '6443')
-    .option('--insecure-http', 'serve plain HTTP without authentication (local mode)')
-    .action(async (opts: { dataDir: string; store: string; etcdEndpoints?: string; port: string; insecureHttp?: boolean }) => {
-      const cp = await startControlPlane({ dataDir: opts.dataDir, store: storeOption(opts), port: Number(opts.port), insecureHttp: opts.insecureHttp });
-      console.log(`API server listening on ${cp.url}; kubeconfig ${cp.kubeconfig}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await cp.close();
-    });
+  addServerFlags(program.command('server').description('run the store and the API server')).action(async (flags: ServerFlags) => {
+    const cp = await startControlPlane(controlPlaneOptions(flags));
+    console.log(`API server listening on ${cp.url}; kubeconfig ${cp.kubeconfig}`);
+    await untilSignal();
+    await cp.close();
+  });
 
   program
     .command('kubeconfig')
