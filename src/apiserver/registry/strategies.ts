@@ -15,6 +15,12 @@ import type { SideEffects, Strategy } from './rest.js';
 /** Kinds whose spec Go decodes to a zero value when absent, so its required fields are still checked. */
 const SPEC_REQUIRED = new Set(['Pod', 'Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'CronJob', 'Service', 'Application']);
 
+/** Status fields a kind's schema requires, at their zero values. */
+const EMPTY_STATUS: Record<string, Obj> = {
+  ReplicaSet: { replicas: 0 },
+  DaemonSet: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
+};
+
 function validator(r: ResourceInfo): (obj: Obj) => Obj {
   return (obj) => {
     if (SPEC_REQUIRED.has(r.kind) && (obj.spec === undefined || obj.spec === null)) obj = { ...obj, spec: {} };
@@ -34,8 +40,9 @@ function generic(r: ResourceInfo): Strategy {
   return {
     validate: (obj) => validate(obj),
     prepareForCreate(obj) {
-      // Status belongs to controllers: a new object starts without one.
-      if (r.hasStatus && r.kind !== 'Node') obj.status = {};
+      // Status belongs to controllers: a new object starts with an empty one
+      // (with the zero values its schema requires, as Go's structs have them).
+      if (r.hasStatus && r.kind !== 'Node') obj.status = { ...(EMPTY_STATUS[r.kind] ?? {}) };
     },
   };
 }
