@@ -37,7 +37,13 @@ function deployment(replicas: number, strategy: NonNullable<Deployment['spec']>[
 }
 
 let seq = 0;
-function rs(name: string, replicas: number, status: { replicas?: number; availableReplicas?: number } = {}, annotations: Record<string, string> = {}, image = 'nginx:1.25'): ReplicaSet {
+function rs(
+  name: string,
+  replicas: number,
+  status: { replicas?: number; availableReplicas?: number } = {},
+  annotations: Record<string, string> = {},
+  image = 'nginx:1.25',
+): ReplicaSet {
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -178,7 +184,11 @@ describe('revisions and the new ReplicaSet', () => {
     expect(setNewReplicaSetAnnotations(d, target, 3, true)).toBe(false);
     const created = rs('y', 0);
     setNewReplicaSetAnnotations(d, created, 4, false);
-    expect(created.metadata.annotations).toMatchObject({ 'deployment.kubernetes.io/revision': '4', 'deployment.kubernetes.io/desired-replicas': '3', 'deployment.kubernetes.io/max-replicas': '4' });
+    expect(created.metadata.annotations).toMatchObject({
+      'deployment.kubernetes.io/revision': '4',
+      'deployment.kubernetes.io/desired-replicas': '3',
+      'deployment.kubernetes.io/max-replicas': '4',
+    });
   });
 });
 

@@ -1,0 +1,2 @@
+export { newDaemonSetController, type DaemonSetControllerOptions } from './daemonset-controller.js';
+export * from './util.js';
