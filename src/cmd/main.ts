@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerUp } from './up.js';
 import { registerStore } from './store.js';
 import { registerServer } from './server.js';
+import { registerComponents } from './components.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('gitplane')
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<number> {
   registerUp(program);
   registerStore(program);
   registerServer(program);
+  registerComponents(program);
   try {
     await program.parseAsync(argv);
     return 0;
