@@ -79,7 +79,29 @@ function normalize(template: PodTemplateSpec): Json {
   for (const [k, v] of Object.entries(meta)) if (v === null || (Array.isArray(v) && v.length === 0)) delete meta[k];
   if (Object.keys(meta).length === 0) delete copy.metadata;
   else copy.metadata = meta;
-  return copy as Json;
+  return pruneEmpty(copy) as Json;
+}
+
+/** Objects whose mere presence means something, even when empty (a volume source). */
+const KEEP_EMPTY = new Set(['emptyDir']);
+
+/**
+ * Drop nulls, empty arrays and empty objects everywhere, as Go's omitempty
+ * and zero values make them equivalent: kubectl rollout undo sends a
+ * template with `resources: {}` that the original never had.
+ */
+function pruneEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => pruneEmpty(v));
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const pruned = pruneEmpty(v);
+    if (pruned === null || pruned === undefined) continue;
+    if (Array.isArray(pruned) && pruned.length === 0) continue;
+    if (isObject(pruned) && Object.keys(pruned).length === 0 && !KEEP_EMPTY.has(k)) continue;
+    out[k] = pruned;
+  }
+  return out;
 }
 
 const cache = new Map<string, string>();
