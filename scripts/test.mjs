@@ -64,7 +64,24 @@ const PARTS = [
     // Comes with the image; never installed (apt's kubernetes-client is 1.20, above).
     find: () => onPath('kubectl') ?? executable('/usr/bin/kubectl'),
   },
-  // Later: runc, busybox-static (aptInstall('runc'), aptInstall('busybox-static')).
+  {
+    name: 'runc',
+    suites: 'runc runtime tests (test/integration/node/runtime.test.ts)',
+    hint: 'run as root or apt-get install runc',
+    env: 'GITPLANE_RUNC_BIN',
+    skipEnv: 'GITPLANE_SKIP_RUNC',
+    find: () => onPath('runc') ?? executable('/usr/sbin/runc') ?? executable('/usr/bin/runc'),
+    install: () => aptInstall('runc'),
+  },
+  {
+    name: 'busybox-static',
+    suites: 'builtin busybox image and runc runtime tests (test/integration/node/runtime.test.ts)',
+    hint: 'run as root or apt-get install busybox-static',
+    env: 'GITPLANE_BUSYBOX',
+    skipEnv: 'GITPLANE_SKIP_BUSYBOX',
+    find: () => executable('/bin/busybox') ?? executable('/usr/bin/busybox'),
+    install: () => aptInstall('busybox-static'),
+  },
 ];
 
 // ---------------------------------------------------------------------------
