@@ -26,6 +26,8 @@ export interface BridgeNetworkOptions {
 export interface BridgeNetwork extends NetworkPlugin {
   readonly bridge: string;
   readonly gateway: string;
+  /** Create the bridge (with the gateway address) now rather than with the first pod. */
+  ready(): Promise<void>;
   /** The netns name a pod gets. */
   netnsName(uid: string): string;
   /** The host end of a pod's veth pair. */
@@ -88,13 +90,17 @@ export function createBridgeNetwork(opts: BridgeNetworkOptions): BridgeNetwork {
     return next;
   }
 
-  async function setUpPod(sandbox: PodSandbox): Promise<PodNetwork> {
-    if (closed) throw new Error('bridge network plugin is closed');
+  function ready(): Promise<void> {
     bridgeReady ??= ensureBridge().catch((err: unknown) => {
       bridgeReady = undefined;
       throw err;
     });
-    await bridgeReady;
+    return bridgeReady;
+  }
+
+  async function setUpPod(sandbox: PodSandbox): Promise<PodNetwork> {
+    if (closed) throw new Error('bridge network plugin is closed');
+    await ready();
     const uid = sandbox.uid || sandbox.id;
     const ns = netnsName(uid);
     const hostVeth = hostVethName(uid);
@@ -139,6 +145,7 @@ export function createBridgeNetwork(opts: BridgeNetworkOptions): BridgeNetwork {
   return {
     bridge,
     gateway,
+    ready,
     netnsName,
     hostVethName,
     setUp: (sandbox) => serialize(sandbox.uid || sandbox.id, () => setUpPod(sandbox)),

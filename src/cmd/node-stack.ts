@@ -1,0 +1,110 @@
+// One node's worth of components: the container runtime, the pod network,
+// the node agent, the service proxy and (on the first node) cluster DNS.
+// As root, pods get their own network namespaces on a bridge; otherwise
+// each pod gets a 127.x address and Services need a 127.x service CIDR.
+
+import path from 'node:path';
+import type { Client } from '../client/index.js';
+import { startNodeAgent, type NetworkPlugin, type NodeAgent } from '../node/agent/index.js';
+import { startClusterDns } from '../node/dns/index.js';
+import { createImageStore } from '../node/images/index.js';
+import { canUseBridge, createBridgeNetwork, createLoopbackNetwork } from '../node/network/index.js';
+import { startServiceProxy } from '../node/proxy/index.js';
+import { createProcessRuntime } from '../node/runtime/process/index.js';
+import { createRuncRuntime } from '../node/runtime/runc/index.js';
+import type { Pod } from '../api/generated/index.js';
+import type { ContainerRuntime, PodSandbox } from '../node/runtime/types.js';
+
+export type RuntimeName = 'process' | 'runc';
+
+export interface NodeStackOptions {
+  client: Client;
+  nodeName: string;
+  /** Per-node state lives in <dataDir>/nodes/<nodeName>. */
+  dataDir: string;
+  runtime: RuntimeName;
+  /** Node index (0-based): picks the node's pod CIDR; node 0 also serves DNS and the proxy. */
+  index: number;
+  /** Use namespaces and a bridge when root (default: when possible). */
+  bridge?: boolean;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface NodeStack {
+  agent: NodeAgent;
+  mode: 'bridge' | 'loopback';
+  dnsAddress?: string;
+  stop(opts?: { stopPods?: boolean }): Promise<void>;
+}
+
+/** Root and `ip` present: pods get network namespaces on a bridge. */
+export async function bridgeAvailable(): Promise<boolean> {
+  return canUseBridge();
+}
+
+export async function startNodeStack(opts: NodeStackOptions): Promise<NodeStack> {
+  const dir = path.join(opts.dataDir, 'nodes', opts.nodeName);
+  const log = opts.log ?? ((m: string, e?: unknown) => console.warn(`node ${opts.nodeName}: ${m}`, e ?? ''));
+  const bridge = opts.bridge ?? (await canUseBridge());
+  const podCidr = bridge ? `10.244.${opts.index}.0/24` : `127.${130 + opts.index}.0.0/16`;
+  const bridgeNet = bridge
+    ? createBridgeNetwork({ podCidr, stateDir: path.join(dir, 'network'), bridge: `gp${opts.index}`, prefix: `gp${opts.index}` })
+    : undefined;
+  const podNetwork = bridgeNet ?? createLoopbackNetwork({ stateDir: path.join(dir, 'network'), base: podCidr });
+  // The network plugins work on sandboxes; the agent hands them pods.
+  const sandboxOf = (pod: Pod): PodSandbox => ({
+    id: pod.metadata?.uid ?? '',
+    uid: pod.metadata?.uid ?? '',
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
+    network: { ip: '' },
+  });
+  const network: NetworkPlugin = {
+    setUp: (pod) => podNetwork.setUp(sandboxOf(pod)),
+    tearDown: (pod) => podNetwork.tearDown(sandboxOf(pod)),
+  };
+  let runtime: ContainerRuntime;
+  if (opts.runtime === 'runc') {
+    const images = createImageStore({ dataDir: opts.dataDir });
+    await images.ensureBuiltin();
+    runtime = createRuncRuntime({ stateDir: path.join(dir, 'runc'), images });
+  } else {
+    runtime = createProcessRuntime({ stateDir: path.join(dir, 'containers') });
+  }
+  // DNS on the first node: on the bridge gateway (reachable from pods) when bridged.
+  let dns: { port: number; stop(): Promise<void> } | undefined;
+  let dnsAddress: string | undefined;
+  if (opts.index === 0 && bridgeNet) {
+    await bridgeNet.ready();
+    dnsAddress = bridgeNet.gateway;
+    dns = await startClusterDns({ client: opts.client, listen: { host: bridgeNet.gateway, port: 53 } }).catch((err) => {
+      log('cluster DNS could not start; pods resolve with the host resolver', err);
+      dnsAddress = undefined;
+      return undefined;
+    });
+  }
+  const agent = await startNodeAgent({
+    client: opts.client,
+    runtime,
+    nodeName: opts.nodeName,
+    stateDir: path.join(dir, 'agent'),
+    network,
+    podCidr,
+    dnsServiceIP: dnsAddress,
+    onError: (err) => log('agent error', err),
+  });
+  const proxy = opts.index === 0 ? await startServiceProxy({ client: opts.client, mode: bridge ? 'bridge' : 'loopback', log }) : undefined;
+  return {
+    agent,
+    mode: bridge ? 'bridge' : 'loopback',
+    dnsAddress,
+    async stop(stopOpts = {}) {
+      await proxy?.stop();
+      await agent.stop({ stopPods: stopOpts.stopPods ?? false });
+      await dns?.stop();
+      await runtime.close();
+      await podNetwork.close();
+    },
+  };
+}
