@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { createClient, loadKubeconfig, type Client } from '../client/index.js';
 import { startControllerManager } from '../controller/manager.js';
 import { newScheduler } from '../scheduler/index.js';
+import { startNodeStack } from './node-stack.js';
 import { untilSignal } from './server-flags.js';
 
 interface ComponentFlags {
@@ -60,4 +61,34 @@ export function registerComponents(program: Command): void {
     await manager.stop();
     client.close();
   });
+}
+
+interface NodeFlags {
+  kubeconfig?: string;
+  dataDir: string;
+  nodeName: string;
+  runtime: string;
+  index: string;
+  stopPods?: boolean;
+}
+
+export function registerNode(program: Command): void {
+  program
+    .command('node')
+    .description('run a node agent (with the service proxy and, on --index 0, cluster DNS)')
+    .option('--kubeconfig <file>', 'kubeconfig of the API server (default: <data-dir>/kubeconfig)')
+    .option('--data-dir <dir>', 'where the node keeps its state', '.gitplane')
+    .option('--node-name <name>', 'the Node to register', os.hostname())
+    .option('--runtime <runtime>', 'process or runc', 'process')
+    .option('--index <n>', 'node number on this host (picks its pod CIDR; 0 also serves the proxy and DNS)', '0')
+    .option('--stop-pods', 'stop the pods when the agent stops')
+    .action(async (flags: NodeFlags) => {
+      if (flags.runtime !== 'process' && flags.runtime !== 'runc') throw new Error(`--runtime must be process or runc, not ${flags.runtime}`);
+      const client = clientFor({ ...flags, leaderElect: false });
+      const stack = await startNodeStack({ client, nodeName: flags.nodeName, dataDir: flags.dataDir, runtime: flags.runtime, index: Number(flags.index) });
+      console.log(`node ${flags.nodeName}: runtime ${flags.runtime}, pod network ${stack.mode}, logs on 127.0.0.1:${stack.agent.logServerPort}`);
+      await untilSignal();
+      await stack.stop({ stopPods: flags.stopPods });
+      client.close();
+    });
 }

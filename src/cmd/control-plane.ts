@@ -21,6 +21,8 @@ export interface ControlPlaneOptions {
   insecureHttp?: boolean;
   /** Interval between watch BOOKMARK events (default 60 s). */
   bookmarkIntervalMs?: number;
+  /** Service ClusterIP range (default 10.96.0.0/16; loopback-mode clusters use a 127.x range). */
+  serviceCidr?: string;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -52,6 +54,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       secretBox: loadOrCreateKeys(dataDir),
       authenticator: tokens ? TokenAuthenticator.fromFile(tokens.file) : undefined,
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
+      serviceCidr: opts.serviceCidr,
       log: opts.log,
     });
     const pki = opts.insecureHttp ? undefined : loadOrCreatePki(path.join(dataDir, 'pki'));

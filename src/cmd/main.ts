@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerUp } from './up.js';
 import { registerStore } from './store.js';
 import { registerServer } from './server.js';
-import { registerComponents } from './components.js';
+import { registerComponents, registerNode } from './components.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('gitplane')
@@ -15,6 +15,7 @@ export async function main(argv: string[]): Promise<number> {
   registerStore(program);
   registerServer(program);
   registerComponents(program);
+  registerNode(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -104,7 +104,9 @@ export async function startNodeStack(opts: NodeStackOptions): Promise<NodeStack>
       await agent.stop({ stopPods: stopOpts.stopPods ?? false });
       await dns?.stop();
       await runtime.close();
-      await podNetwork.close();
+      // Stopping the pods too: take the bridge down with them; otherwise leave it for the next start.
+      if (stopOpts.stopPods && bridgeNet) await bridgeNet.destroy();
+      else await podNetwork.close();
     },
   };
 }
