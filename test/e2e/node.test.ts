@@ -288,6 +288,28 @@ describe('pods on a node agent', () => {
     }
   });
 
+  it.skipIf(!isRoot)('the same Deployment runs under runc on a second node', async () => {
+    const runcNode = await startNodeStack({ client, nodeName: 'node-runc', dataDir, runtime: 'runc', index: 1, log: () => undefined });
+    try {
+      const d = webDeployment('web-runc', 2);
+      d.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': 'node-runc' };
+      d.spec.template.spec.containers[0].image = 'busybox';
+      await client.deployments.namespace('default').create(d as never);
+      await available('web-runc', 2);
+      const ps = await pods('web-runc');
+      for (const p of ps) {
+        expect(p.spec.nodeName).toBe('node-runc');
+        expect(p.status.containerStatuses[0].containerID).toMatch(/^runc:\/\//);
+        const r = await get(`http://${p.status.podIP}:8080/`);
+        expect(r.body).toBe(p.metadata.name);
+      }
+      await client.deployments.namespace('default').delete('web-runc');
+      await eventually(async () => (await pods('web-runc')).length === 0, 'the runc pods to go', 30_000);
+    } finally {
+      await runcNode.stop({ stopPods: true });
+    }
+  });
+
   it.skipIf(!isRoot)('deleting a pod stops its processes within the grace period and leaves no process, namespace or veth', async () => {
     const p = await readyPod('web');
     const uid = p.metadata.uid as string;
