@@ -131,6 +131,9 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): ProcessRuntim
             // gone
           }
         }
+        // The exit (and any OOM kill) is recorded: the cgroup has served its purpose. Removing it
+        // now keeps exited containers of finished pods from leaving cgroup dirs behind.
+        await removeCgroupTree(modeHierarchies(cg), m.cgroupRel);
       }
       return { oomKilled };
     },
