@@ -69,6 +69,7 @@ interface NodeFlags {
   nodeName: string;
   runtime: string;
   index: string;
+  maxPods: string;
   stopPods?: boolean;
 }
 
@@ -81,11 +82,12 @@ export function registerNode(program: Command): void {
     .option('--node-name <name>', 'the Node to register', os.hostname())
     .option('--runtime <runtime>', 'process or runc', 'process')
     .option('--index <n>', 'node number on this host (picks its pod CIDR; 0 also serves the proxy and DNS)', '0')
+    .option('--max-pods <n>', 'pods the node accepts (as kubelet --max-pods)', '110')
     .option('--stop-pods', 'stop the pods when the agent stops')
     .action(async (flags: NodeFlags) => {
       if (flags.runtime !== 'process' && flags.runtime !== 'runc') throw new Error(`--runtime must be process or runc, not ${flags.runtime}`);
       const client = clientFor({ ...flags, leaderElect: false });
-      const stack = await startNodeStack({ client, nodeName: flags.nodeName, dataDir: flags.dataDir, runtime: flags.runtime, index: Number(flags.index) });
+      const stack = await startNodeStack({ client, nodeName: flags.nodeName, dataDir: flags.dataDir, runtime: flags.runtime, index: Number(flags.index), maxPods: Number(flags.maxPods) });
       console.log(`node ${flags.nodeName}: runtime ${flags.runtime}, pod network ${stack.mode}, logs on 127.0.0.1:${stack.agent.logServerPort}`);
       await untilSignal();
       await stack.stop({ stopPods: flags.stopPods });

@@ -27,6 +27,8 @@ export interface NodeStackOptions {
   index: number;
   /** Use namespaces and a bridge when root (default: when possible). */
   bridge?: boolean;
+  /** Pods the node accepts (kubelet's --max-pods; default 110). */
+  maxPods?: number;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -91,6 +93,7 @@ export async function startNodeStack(opts: NodeStackOptions): Promise<NodeStack>
     stateDir: path.join(dir, 'agent'),
     network,
     podCidr,
+    ...(opts.maxPods ? { capacity: { pods: String(opts.maxPods) } } : {}),
     dnsServiceIP: dnsAddress,
     onError: (err) => log('agent error', err),
   });
