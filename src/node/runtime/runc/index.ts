@@ -101,6 +101,9 @@ export function createRuncRuntime(opts: RuncRuntimeOptions): RuncRuntime {
       }
       await runc(['delete', '-f', entry.record.id]);
       await cleanupCgroups(m.cgroupRel);
+      // Nothing runs in the root filesystem any more: unmount it now, so exited containers of
+      // finished pods (kept for their logs) do not hold overlay mounts on the host.
+      await images.releaseRootfs(entry.record.id).catch(() => undefined);
       return { oomKilled };
     },
   });
