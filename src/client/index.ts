@@ -26,3 +26,4 @@ export * from './informer.js';
 export * from './informer-factory.js';
 export { Backoff, sleep, type BackoffOptions } from './backoff.js';
 export * from './workqueue.js';
+export * from './events.js';
