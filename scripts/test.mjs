@@ -231,6 +231,16 @@ async function main() {
     return;
   }
 
+  // The e2e suites run the real `gitplane` binary (bin/gitplane.js → dist/): build it from
+  // the sources under test first, so a stale dist/ is never what gets tested.
+  const tscBin = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const build = spawnSync(process.execPath, [tscBin, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit', timeout: 180_000 });
+  if (build.status !== 0) {
+    log(`building dist/ failed (exit ${build.status ?? build.signal}); the e2e suites need bin/gitplane.js`);
+    process.exitCode = 1;
+    return;
+  }
+
   const outDir = mkdtempSync(join(tmpdir(), 'gitplane-vitest-'));
   const jsonPath = join(outDir, 'report.json');
   const vitestBin = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');

@@ -8,7 +8,7 @@ import { forbidden, notFound } from '../api/status.js';
 import type { ServerContext } from './context.js';
 import type { Obj } from './registry/codec.js';
 
-export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'gitplane-system'];
 
 export class NamespaceLifecycle {
   private readonly pending = new Set<string>();

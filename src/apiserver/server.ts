@@ -49,6 +49,16 @@ export interface ApiServerOptions extends AllocatorOptions {
   log?: (message: string, err?: unknown) => void;
 }
 
+/**
+ * A path served beside the Kubernetes API, e.g. the GitOps push webhook at /api/webhook or
+ * /metrics. Public routes skip bearer-token authentication (the webhook checks its own HMAC).
+ */
+export interface ExtraRoute {
+  path: string;
+  public?: boolean;
+  handler: ApiHandler;
+}
+
 export class ApiServer {
   readonly handler: ApiHandler;
   readonly table = new ResourceTable();
@@ -58,6 +68,7 @@ export class ApiServer {
   private readonly caches = new Map<string, WatchCache>();
   private readonly listeners: Listening[] = [];
   private readonly authenticator?: TokenAuthenticator;
+  private readonly routes = new Map<string, ExtraRoute>();
 
   private constructor(opts: ApiServerOptions) {
     const clock = opts.clock ?? systemClock;
@@ -108,6 +119,15 @@ export class ApiServer {
     return l;
   }
 
+  /** Serve `route.path` (exactly, any method) with another handler; replaces an earlier route for the path. */
+  addRoute(route: ExtraRoute): void {
+    this.routes.set(route.path, route);
+  }
+
+  removeRoute(path: string): void {
+    this.routes.delete(path);
+  }
+
   async close(): Promise<void> {
     this.namespaces.stop();
     await Promise.all(this.listeners.splice(0).map((l) => l.close()));
@@ -127,8 +147,10 @@ export class ApiServer {
     const q = req.url.indexOf('?');
     const path = q === -1 ? req.url : req.url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1));
-    const public_ = path === '/version' || path === '/healthz' || path === '/livez' || path === '/readyz';
+    const extra = this.routes.get(path);
+    const public_ = path === '/version' || path === '/healthz' || path === '/livez' || path === '/readyz' || extra?.public === true;
     if (this.authenticator && !public_ && !this.authenticator.authenticate(req.headers.authorization)) throw unauthorized();
+    if (extra) return extra.handler(req, res);
     const rt = route(path, this.table);
     const method = req.method.toUpperCase();
     if (rt.type !== 'resource' && method !== 'GET' && method !== 'HEAD') throw methodNotAllowed();

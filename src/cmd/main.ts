@@ -5,6 +5,9 @@ import { registerUp } from './up.js';
 import { registerStore } from './store.js';
 import { registerServer } from './server.js';
 import { registerComponents, registerNode } from './components.js';
+import { registerApp } from '../cli/app/index.js';
+import { registerAudit } from '../cli/audit/index.js';
+import { registerGitOps } from './gitops.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('gitplane')
@@ -16,6 +19,9 @@ export async function main(argv: string[]): Promise<number> {
   registerServer(program);
   registerComponents(program);
   registerNode(program);
+  registerApp(program);
+  registerAudit(program);
+  registerGitOps(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -9,6 +9,7 @@ import { startControllerManager } from '../controller/manager.js';
 import { startSimulatedNodes } from '../node/simulated/index.js';
 import { newScheduler } from '../scheduler/index.js';
 import { startControlPlane } from './control-plane.js';
+import { loadOrCreateWebhookSecret, startGitOps } from './gitops.js';
 import { bridgeAvailable, startNodeStack, type NodeStack } from './node-stack.js';
 import { addServerFlags, controlPlaneOptions, untilSignal, type ServerFlags } from './server-flags.js';
 
@@ -51,6 +52,10 @@ export function registerUp(program: Command): void {
           stacks.push(await startNodeStack({ client, nodeName: `node-${i}`, dataDir: flags.dataDir, runtime: flags.runtime as 'process' | 'runc', index: i, bridge }));
         }
       }
+      const webhookSecret = loadOrCreateWebhookSecret(flags.dataDir);
+      const gitops = await startGitOps({ client, dataDir: flags.dataDir, webhookSecret });
+      cp.api.addRoute({ path: '/api/webhook', public: true, handler: gitops.webhookHandler });
+      cp.api.addRoute({ path: '/metrics', handler: gitops.metricsHandler });
       const status = await cp.store.status();
       console.log(`store:        ${status.version}, revision ${status.header.revision}`);
       console.log(`API server:   ${cp.url}`);
@@ -61,8 +66,10 @@ export function registerUp(program: Command): void {
         `nodes:        ${nodeNames.join(', ') || 'none'} (runtime: ${flags.runtime}${stacks[0] ? `, pod network: ${stacks[0].mode === 'bridge' ? 'network namespaces on a bridge' : 'loopback addresses (limited mode)'}` : ''})`,
       );
       if (stacks[0]?.dnsAddress) console.log(`cluster DNS:  ${stacks[0].dnsAddress}:53`);
-      console.log('not yet running: GitOps sync. Press Ctrl-C to stop.');
+      console.log(`GitOps:       Application controller; push webhook ${cp.url}/api/webhook (secret in ${flags.dataDir}/webhook-secret), metrics ${cp.url}/metrics`);
+      console.log('Press Ctrl-C to stop.');
       await untilSignal();
+      await gitops.stop();
       for (const s of stacks) await s.stop({ stopPods: flags.stopPods });
       await sim?.stop();
       await manager.stop();

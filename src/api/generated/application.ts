@@ -16,6 +16,7 @@ export interface Application {
   metadata: ObjectMeta;
   spec: ApplicationSpec;
   status?: ApplicationStatus;
+  operation?: Operation;
 }
 export interface ApplicationSpec {
   source: ApplicationSource;
@@ -48,6 +49,16 @@ export interface ApplicationSource {
    */
   path?: string;
   directory?: ApplicationSourceDirectory;
+  /**
+   * Secret in the Application's namespace with credentials for a remote repository: username and password, or token.
+   */
+  secretRef?: {
+    name: string;
+  };
+  /**
+   * Cron expression (seconds allowed, 6 fields) for polling a remote repository; default every 3 minutes. Local repositories are watched, not polled.
+   */
+  pollInterval?: string;
 }
 /**
  * Options for plain directories of YAML/JSON manifests.
@@ -184,6 +195,16 @@ export interface ApplicationStatus {
   history?: RevisionHistory[];
   conditions?: ApplicationCondition[];
   inventory?: Inventory;
+  /**
+   * Directory or Kustomize.
+   */
+  sourceType?: string;
+  autoSyncDisabledReason?: string;
+  /**
+   * Branch previews deployed from spec.previews.
+   */
+  previews?: PreviewStatus[];
+  summary?: ApplicationSummary;
 }
 export interface SyncStatus {
   status: SyncStatusCode;
@@ -204,6 +225,8 @@ export interface ResourceStatus {
   name?: string;
   status?: SyncStatusCode;
   health?: HealthStatus;
+  requiresPruning?: boolean;
+  hook?: boolean;
 }
 /**
  * The current or last sync operation.
@@ -214,6 +237,19 @@ export interface OperationState {
   startedAt?: Time;
   finishedAt?: Time;
   syncResult?: SyncOperationResult;
+  /**
+   * The operation this state is about: automated, sync or rollback.
+   */
+  operation?: string;
+  revision?: string;
+  /**
+   * Where a running sync is, so a restarted controller resumes it.
+   */
+  syncState?: {
+    phaseIndex?: number;
+    waveIndex?: number;
+  };
+  retryCount?: number;
 }
 export interface SyncOperationResult {
   revision?: string;
@@ -227,6 +263,11 @@ export interface ResourceResult {
   status?: "Synced" | "Pruned" | "PruneSkipped" | "SyncFailed";
   message?: string;
   hookPhase?: string;
+  version?: string;
+  /**
+   * created, configured, unchanged, pruned, skipped or failed.
+   */
+  operation?: string;
 }
 export interface RevisionHistory {
   id: number;
@@ -278,4 +319,51 @@ export interface InventoryEntry {
   kind: string;
   namespace?: string;
   name: string;
+}
+export interface PreviewStatus {
+  branch: string;
+  application?: string;
+  namespace?: string;
+  revision?: string;
+  /**
+   * The tracked branch's head when the preview was created (a fast-forward merge is seen when it moves onto the branch).
+   */
+  baseRevision?: string;
+}
+export interface ApplicationSummary {
+  resources?: number;
+  outOfSync?: number;
+}
+/**
+ * A requested operation; the controller runs it, records the outcome in status.operationState and clears this field.
+ */
+export interface Operation {
+  sync?: SyncOperation;
+  rollback?: RollbackOperation;
+  initiatedBy?: string;
+}
+export interface SyncOperation {
+  /**
+   * Revision to sync to instead of targetRevision (an emergency sync to an older commit, without a commit).
+   */
+  revision?: string;
+  prune?: boolean;
+  dryRun?: boolean;
+}
+/**
+ * Write a revert commit on the tracked branch.
+ */
+export interface RollbackOperation {
+  /**
+   * Commit to revert.
+   */
+  revision?: string;
+  /**
+   * Revert every commit deployed after this history entry, newest first.
+   */
+  historyId?: number;
+  /**
+   * "Name <email>" of the person asking.
+   */
+  author?: string;
 }

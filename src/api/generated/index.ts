@@ -26,6 +26,11 @@ export type {
   ApplicationCondition,
   Inventory,
   InventoryEntry,
+  PreviewStatus,
+  ApplicationSummary,
+  Operation,
+  SyncOperation,
+  RollbackOperation,
 } from "./application.js";
 export type {
   Time,
