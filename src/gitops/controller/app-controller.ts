@@ -116,7 +116,13 @@ export class GitOpsController {
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
-    const app = this.apps.lister().get(namespace, name);
+    // The informer tells us the app exists; the reconcile itself starts from a fresh read, so
+    // its status patches are never based on a copy older than our own last write.
+    const cached = this.apps.lister().get(namespace, name);
+    const app = cached ? await this.client.applications.namespace(namespace).get(name).catch((err: { code?: number }) => {
+      if (err.code === 404) return undefined;
+      throw err;
+    }) : undefined;
     const memory = this.memory.get(key);
     if (!app) {
       if (memory?.repoURL) await this.repos.release(memory.repoURL, key);
@@ -169,7 +175,8 @@ export class GitOpsController {
         }
       }
     }
-    let result = await reconcileApplication(deps, this.apps.lister().get(namespace, name) ?? app, repo, mem, request);
+    const fresh = request ? await appClient.get(name) : app;
+    const result = await reconcileApplication(deps, fresh, repo, mem, request);
     if (app.spec.previews?.branches?.length) {
       const latest = (await appClient.get(name)) as Application;
       const target = await repo.resolveRevision(app.spec.source.targetRevision === 'HEAD' ? undefined : app.spec.source.targetRevision);

@@ -16,7 +16,7 @@ import { compareApp, versionOf, type Comparison } from './compare.js';
 import { appendHistory, historyEntry, markHealthy } from './history.js';
 import type { LiveCache } from './live-cache.js';
 import type { GitOpsMetrics } from './metrics.js';
-import { rfc3339, setConditions, writeStatus } from './status.js';
+import { rfc3339, setConditions, StatusWriter } from './status.js';
 
 export interface ReconcileDeps {
   client: Client;
@@ -52,6 +52,7 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
   const started = deps.clock.now();
   const now = rfc3339(started);
   const appRef = { namespace: app.metadata.namespace ?? 'default', name: app.metadata.name! };
+  const writer = new StatusWriter(deps.client, app);
   const status: ApplicationStatus = structuredClone(app.status ?? {});
   const generation = app.metadata.generation ?? 0;
   status.observedGeneration = generation;
@@ -76,7 +77,7 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
       const condition: ApplicationCondition = { type: 'ComparisonError', message, file: first.file, ...(first.line !== undefined ? { line: first.line } : {}) };
       status.conditions = setConditions(status.conditions, ['ComparisonError'], [condition], now);
       status.sync = { status: 'Unknown', revision };
-      await writeStatus(deps.client, app, status);
+      await writer.write(status);
       deps.metrics.setStatus(appRef, 'Unknown', status.health?.status ?? 'Unknown');
       return { requeueAfterMs: RESYNC_MS };
     }
@@ -86,7 +87,7 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
     const message = err instanceof Error ? err.message : String(err);
     status.conditions = setConditions(status.conditions, ['ComparisonError'], [{ type: 'ComparisonError', message }], now);
     status.sync = { status: 'Unknown', ...(status.sync?.revision ? { revision: status.sync.revision } : {}) };
-    await writeStatus(deps.client, app, status);
+    await writer.write(status);
     deps.metrics.setStatus(appRef, 'Unknown', status.health?.status ?? 'Unknown');
     return { requeueAfterMs: 10_000 };
   }
@@ -120,7 +121,7 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
   }
   let requeueAfterMs = RESYNC_MS;
   if (request || auto) {
-    const outcome = await syncApp(deps, app, status, { revision, desired, inventory, cmp, prune, dryRun: request?.dryRun ?? false, options, ignore, repo, initiatedBy: request?.initiatedBy ?? 'automated' });
+    const outcome = await syncApp(deps, writer, status, { revision, desired, inventory, cmp, prune, dryRun: request?.dryRun ?? false, options, ignore, repo, initiatedBy: request?.initiatedBy ?? 'automated' });
     if (!request?.dryRun) {
       if (outcome.phase === 'Succeeded') memory.attempt = undefined;
       else {
@@ -149,7 +150,7 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
     status.conditions = setConditions(status.conditions, ['SyncError'], [], now);
   }
   if (status.conditions.length === 0) delete status.conditions;
-  await writeStatus(deps.client, app, status);
+  await writer.write(status);
   deps.metrics.setStatus(appRef, cmp.status, cmp.health.status);
   deps.metrics.recordReconcile(appRef, (deps.clock.now() - started) / 1000);
   if (cmp.health.status === 'Progressing' || cmp.health.status === 'Missing') requeueAfterMs = Math.min(requeueAfterMs, 2_000);
@@ -170,7 +171,8 @@ interface SyncInput {
 }
 
 /** Plan and run one sync, recording progress in status.operationState; updates status in place. */
-async function syncApp(deps: ReconcileDeps, app: Application, status: ApplicationStatus, input: SyncInput): Promise<SyncState> {
+async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: ApplicationStatus, input: SyncInput): Promise<SyncState> {
+  const app = writer.app;
   const appRef = { namespace: app.metadata.namespace ?? 'default', name: app.metadata.name! };
   const startedAt = deps.clock.now();
   const destination = app.spec.destination.namespace;
@@ -211,7 +213,6 @@ async function syncApp(deps: ReconcileDeps, app: Application, status: Applicatio
     previous?.phase === 'Running' && previous.revision === input.revision && previous.syncState
       ? { phase: 'Running', phaseIndex: previous.syncState.phaseIndex ?? 0, waveIndex: previous.syncState.waveIndex ?? 0, results: (previous.syncResult?.resources ?? []) as ResourceResult[] }
       : undefined;
-  let current = app;
   const state = await runSync(
     plan,
     {
@@ -231,7 +232,7 @@ async function syncApp(deps: ReconcileDeps, app: Application, status: Applicatio
       assessHealth: (obj) => healthOf(obj),
       onProgress: async (s) => {
         status.operationState = op(s);
-        current = await writeStatus(deps.client, current, status).catch(() => current);
+        await writer.write(status);
       },
       ...(deps.waveTimeoutMs ? { waveTimeoutMs: deps.waveTimeoutMs } : {}),
     },

@@ -22,14 +22,44 @@ export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Patch status to `next`; returns the updated app (or the same one when nothing changed). */
+/**
+ * Writes one app's status, always as a patch against the copy it last read or wrote, with
+ * that copy's resourceVersion as a precondition: a stale base gets a 409 (and the reconcile
+ * is retried) instead of silently undoing someone's newer status.
+ */
+export class StatusWriter {
+  constructor(
+    private readonly client: Client,
+    public app: Application,
+  ) {}
+
+  get status(): ApplicationStatus {
+    return this.app.status ?? {};
+  }
+
+  /** Make the status `next`; on a conflict (someone patched the spec or operation meanwhile), re-read and patch again. */
+  async write(next: ApplicationStatus): Promise<void> {
+    const apps = this.client.applications.namespace(this.app.metadata.namespace ?? 'default');
+    for (let attempt = 0; ; attempt++) {
+      const before = (this.app.status ?? {}) as JsonObject;
+      if (deepEqual(stripVolatile(before), stripVolatile(next as JsonObject))) return;
+      const patch = createMergePatch(before, next as JsonObject);
+      try {
+        this.app = await apps.patch(this.app.metadata.name!, { metadata: { resourceVersion: this.app.metadata.resourceVersion }, status: patch }, 'merge', { subresource: 'status' });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 4) throw err;
+        this.app = await apps.get(this.app.metadata.name!);
+      }
+    }
+  }
+}
+
+/** One status write against `app` as given (see StatusWriter). */
 export async function writeStatus(client: Client, app: Application, next: ApplicationStatus): Promise<Application> {
-  const before = (app.status ?? {}) as JsonObject;
-  if (deepEqual(stripVolatile(before), stripVolatile(next as JsonObject))) return app;
-  const patch = createMergePatch(before, next as JsonObject);
-  return client.applications
-    .namespace(app.metadata.namespace ?? 'default')
-    .patch(app.metadata.name!, { status: patch }, 'merge', { subresource: 'status' });
+  const writer = new StatusWriter(client, app);
+  await writer.write(next);
+  return writer.app;
 }
 
 function stripVolatile(status: JsonObject): JsonObject {
