@@ -9,8 +9,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { ApiHandler } from '../api/handler.js';
 import { serve } from '../apiserver/http.js';
-import { createClient, loadKubeconfig, type Client } from '../client/index.js';
+import type { Client } from '../client/index.js';
 import { GitOpsController } from '../gitops/controller/index.js';
+import { clientFromFlags } from './client-flags.js';
 import { untilSignal } from './server-flags.js';
 
 /** The webhook secret: the flag, $GITPLANE_WEBHOOK_SECRET, or <dataDir>/webhook-secret (created once). */
@@ -55,8 +56,7 @@ export function registerGitOps(program: Command): void {
     .option('--port <n>', 'port for /api/webhook and /metrics on 127.0.0.1 (0 picks a free one)', '8089')
     .option('--webhook-secret <secret>', 'HMAC secret for push webhooks (default: $GITPLANE_WEBHOOK_SECRET or <data-dir>/webhook-secret)')
     .action(async (flags: GitOpsFlags) => {
-      const file = flags.kubeconfig ?? path.join(flags.dataDir, 'kubeconfig');
-      const client = createClient(loadKubeconfig(path.resolve(file)).transport, { userAgent: 'gitplane-gitops' });
+      const client = clientFromFlags(flags, 'gitplane-gitops');
       const controller = await startGitOps({ client, dataDir: flags.dataDir, webhookSecret: loadOrCreateWebhookSecret(flags.dataDir, flags.webhookSecret) });
       const handler: ApiHandler = async (req, res) => {
         const urlPath = req.url.split('?')[0];

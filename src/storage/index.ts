@@ -8,7 +8,15 @@ export * from './types.js';
 export * from './errors.js';
 export { prefixEnd, inRange, RANGE_TO_END } from './keys.js';
 export { startCompactor, type CompactionPolicy, type Compactor } from './compactor.js';
-export { openEmbeddedStore, EmbeddedStore, type EmbeddedStoreOptions, type RecoveryReport } from './embedded/index.js';
+export {
+  openEmbeddedStore,
+  EmbeddedStore,
+  backupEmbeddedStore,
+  restoreEmbeddedStore,
+  type EmbeddedStoreOptions,
+  type RecoveryReport,
+  type SnapshotSummary,
+} from './embedded/index.js';
 
 export type StoreConfig =
   | { backend: 'embedded'; dir: string; fsync?: boolean }
