@@ -8,7 +8,7 @@ import type { Client } from '../client/index.js';
 import { startNodeAgent, type NetworkPlugin, type NodeAgent } from '../node/agent/index.js';
 import { startClusterDns } from '../node/dns/index.js';
 import { createImageStore } from '../node/images/index.js';
-import { canUseBridge, createBridgeNetwork, createLoopbackNetwork } from '../node/network/index.js';
+import { canUseBridge, createBridgeNetwork, createLoopbackNetwork, nodePodCidr } from '../node/network/index.js';
 import { startServiceProxy } from '../node/proxy/index.js';
 import { createProcessRuntime } from '../node/runtime/process/index.js';
 import { createRuncRuntime } from '../node/runtime/runc/index.js';
@@ -17,17 +17,25 @@ import type { ContainerRuntime, PodSandbox } from '../node/runtime/types.js';
 
 export type RuntimeName = 'process' | 'runc';
 
+/** kubelet's default --max-pods. */
+const DEFAULT_MAX_PODS = 110;
+/** The cluster's pod range in bridge mode; each node takes a block of it (see nodePodCidr). */
+const BRIDGE_POD_RANGE = '10.244.0.0/16';
+
 export interface NodeStackOptions {
   client: Client;
   nodeName: string;
   /** Per-node state lives in <dataDir>/nodes/<nodeName>. */
   dataDir: string;
   runtime: RuntimeName;
-  /** Node index (0-based): picks the node's pod CIDR; node 0 also serves DNS and the proxy. */
+  /**
+   * Node index (0-based): picks the node's pod CIDR (bridge mode: the index-th block of
+   * 10.244.0.0/16 big enough for maxPods — a /24 up to 253 pods); node 0 also serves DNS and the proxy.
+   */
   index: number;
   /** Use namespaces and a bridge when root (default: when possible). */
   bridge?: boolean;
-  /** Pods the node accepts (kubelet's --max-pods; default 110). */
+  /** Pods the node accepts (kubelet's --max-pods; default 110). The pod CIDR is sized to address them all. */
   maxPods?: number;
   log?: (message: string, err?: unknown) => void;
 }
@@ -36,7 +44,7 @@ export interface NodeStack {
   agent: NodeAgent;
   mode: 'bridge' | 'loopback';
   dnsAddress?: string;
-  stop(opts?: { stopPods?: boolean }): Promise<void>;
+  stop(opts?: { stopPods?: boolean; restartPods?: boolean }): Promise<void>;
 }
 
 /** Root and `ip` present: pods get network namespaces on a bridge. */
@@ -48,7 +56,10 @@ export async function startNodeStack(opts: NodeStackOptions): Promise<NodeStack>
   const dir = path.join(opts.dataDir, 'nodes', opts.nodeName);
   const log = opts.log ?? ((m: string, e?: unknown) => console.warn(`node ${opts.nodeName}: ${m}`, e ?? ''));
   const bridge = opts.bridge ?? (await canUseBridge());
-  const podCidr = bridge ? `10.244.${opts.index}.0/24` : `127.${130 + opts.index}.0.0/16`;
+  const maxPods = opts.maxPods ?? DEFAULT_MAX_PODS;
+  // A node must be able to address every pod it accepts: with --max-pods above 253 a /24 would run
+  // out of addresses and leave the rest of the pods in ContainerCreating (FailedCreatePodSandBox).
+  const podCidr = bridge ? nodePodCidr(BRIDGE_POD_RANGE, opts.index, maxPods) : `127.${130 + opts.index}.0.0/16`;
   const bridgeNet = bridge
     ? createBridgeNetwork({ podCidr, stateDir: path.join(dir, 'network'), bridge: `gp${opts.index}`, prefix: `gp${opts.index}` })
     : undefined;
@@ -66,6 +77,9 @@ export async function startNodeStack(opts: NodeStackOptions): Promise<NodeStack>
     setUp: (pod) => podNetwork.setUp(sandboxOf(pod)),
     tearDown: (pod) => podNetwork.tearDown(sandboxOf(pod)),
   };
+  // The bridge now: a node whose bridge another live node holds (the same --index) fails here,
+  // not pod by pod.
+  await bridgeNet?.ready();
   let runtime: ContainerRuntime;
   if (opts.runtime === 'runc') {
     const images = createImageStore({ dataDir: opts.dataDir });
@@ -78,7 +92,6 @@ export async function startNodeStack(opts: NodeStackOptions): Promise<NodeStack>
   let dns: { port: number; stop(): Promise<void> } | undefined;
   let dnsAddress: string | undefined;
   if (opts.index === 0 && bridgeNet) {
-    await bridgeNet.ready();
     dnsAddress = bridgeNet.gateway;
     dns = await startClusterDns({ client: opts.client, listen: { host: bridgeNet.gateway, port: 53 } }).catch((err) => {
       log('cluster DNS could not start; pods resolve with the host resolver', err);
@@ -104,7 +117,7 @@ export async function startNodeStack(opts: NodeStackOptions): Promise<NodeStack>
     dnsAddress,
     async stop(stopOpts = {}) {
       await proxy?.stop();
-      await agent.stop({ stopPods: stopOpts.stopPods ?? false });
+      await agent.stop({ stopPods: stopOpts.stopPods ?? false, restartPods: stopOpts.restartPods ?? false });
       await dns?.stop();
       await runtime.close();
       // Stopping the pods too: take the bridge down with them; otherwise leave it for the next start.

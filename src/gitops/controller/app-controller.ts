@@ -48,6 +48,7 @@ export class GitOpsController {
   private readonly repos: RepoManager;
   private readonly memory = new Map<string, AppMemory & { repoURL?: string }>();
   private running: Promise<void> | undefined;
+  private readonly lastReconciled = new Map<string, number>();
 
   constructor(private readonly opts: GitOpsControllerOptions) {
     this.client = opts.client;
@@ -72,7 +73,11 @@ export class GitOpsController {
     this.live.onTrackedChange((appKey) => this.queue.addAfter(appKey, 20));
     this.informers.start();
     await this.informers.waitForCacheSync();
-    this.running = runWorkers(this.queue, this.opts.workers ?? 8, (key) => this.reconcile(key), {
+    this.running = runWorkers(this.queue, this.opts.workers ?? 8, async (key) => {
+      const result = await this.reconcile(key);
+      this.lastReconciled.set(key, this.clock.now());
+      return result;
+    }, {
       onError: (err, key) => this.log(`reconciling application ${key} failed (will retry)`, err),
     });
   }
@@ -83,6 +88,11 @@ export class GitOpsController {
     await this.repos.close();
     await this.live.stop();
     await this.informers.stop();
+  }
+
+  /** When the app's last reconcile finished (clock ms), if it ran since this controller started. */
+  reconciledAt(namespace: string, name: string): number | undefined {
+    return this.lastReconciled.get(`${namespace}/${name}`);
   }
 
   /** Reconcile an app now (CLI refresh, tests). */

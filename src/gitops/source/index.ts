@@ -12,3 +12,4 @@ export { GitAuthError, GitSourceError, RevertConflictError, RevertError, Revisio
 export { watchRepository, type RepositoryWatcher, type WatchOptions } from './watch.js';
 export { DEFAULT_POLL, schedulePoll, validatePoll, type PollHandle, type PollOptions } from './poll.js';
 export { normaliseRepoURL, parsePushWebhook, repoMatches, type WebhookProvider, type WebhookResult } from './webhook.js';
+export { initRepositoryFrom, type InitFromOptions } from './init.js';

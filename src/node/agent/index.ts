@@ -64,9 +64,10 @@ export interface NodeAgent {
   /**
    * Stop the agent. `stopPods: false` (the default) leaves the containers running for the
    * next agent on the same stateDir to adopt; `stopPods: true` stops them gracefully and
-   * marks their pods Failed ("Terminated"), as a node shutdown does.
+   * marks their pods Failed ("Terminated"), as a node shutdown does; `restartPods: true` stops
+   * them gracefully but keeps the pods, whose containers the next agent starts again.
    */
-  stop(opts?: { stopPods?: boolean }): Promise<void>;
+  stop(opts?: { stopPods?: boolean; restartPods?: boolean }): Promise<void>;
 }
 
 export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent> {
@@ -326,13 +327,14 @@ class Agent {
     console.warn(`node agent ${this.nodeName}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
-  async stop(opts: { stopPods?: boolean }): Promise<void> {
+  async stop(opts: { stopPods?: boolean; restartPods?: boolean }): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.heartbeat?.stop();
     const workers = [...this.workers.values()];
     await Promise.all(workers.map((w) => w.pause()));
     if (opts.stopPods) await Promise.all(workers.map((w) => w.shutdownPods().catch((err) => console.warn(`node agent ${this.nodeName}: ${(err as Error).message}`))));
+    else if (opts.restartPods) await Promise.all(workers.map((w) => w.stopContainersForRestart().catch((err) => console.warn(`node agent ${this.nodeName}: ${(err as Error).message}`))));
     await Promise.all([this.podInformer.stop(), this.configMapInformer.stop(), this.secretInformer.stop(), this.serviceInformer.stop()]);
     this.logs.stop();
     await this.logServer?.close();

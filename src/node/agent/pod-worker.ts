@@ -199,6 +199,21 @@ export class PodWorker {
     this.save();
   }
 
+  /**
+   * Stop the containers gracefully for a restart of the whole node (`gitplane up`'s Ctrl-C):
+   * unlike shutdownPods the pod is not failed, and the next agent on this state dir starts
+   * its containers again at once (no crash back-off), so the pod keeps its identity.
+   */
+  async stopContainersForRestart(): Promise<void> {
+    if (this.done || this.record.phase) return;
+    const pod = this.pod;
+    this.observe();
+    await this.killAll(pod, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+    this.observe();
+    for (const r of Object.values(this.record.containers)) delete r.backOff;
+    this.save();
+  }
+
   /** A newer deletion asked for less grace: stop what runs sooner. */
   shortenGrace(pod: Pod): void {
     if (!this.terminating) return;

@@ -58,3 +58,39 @@ export class Cidr {
     return this.at(1);
   }
 }
+
+/**
+ * How many pods a node pod CIDR can address with the node's IPAM (ipam.ts, as the bridge
+ * and loopback plugins configure it): every address but the network, the broadcast, the
+ * gateway (.1) and — in ranges of /24 or wider — any address ending in .0 or .255.
+ */
+export function podAddressCount(cidr: string | Cidr): number {
+  const c = typeof cidr === 'string' ? new Cidr(cidr) : cidr;
+  if (c.size < 256) return Math.max(0, c.size - 3);
+  return c.size - 2 * (c.size / 256) - 1;
+}
+
+/**
+ * Node number `index`'s pod CIDR inside the cluster's pod range (as the node IPAM
+ * controller hands out node-cidr-mask-size blocks): the narrowest block, /24 or wider,
+ * that can address `pods` pods, and node i takes the i-th block of that size. A node
+ * accepting up to 253 pods gets <range>.i.0/24; one accepting 1,000 a /22. Nodes of one
+ * cluster must agree on the block size (their --max-pods must call for the same one), or
+ * their blocks overlap (the bridge plugin refuses a pod CIDR holding another link's range).
+ */
+export function nodePodCidr(clusterRange: string, index: number, pods: number): string {
+  const range = new Cidr(clusterRange);
+  if (!Number.isInteger(index) || index < 0) throw new Error(`node index must be a whole number ≥ 0, not ${index}`);
+  if (!Number.isInteger(pods) || pods < 1) throw new Error(`max pods must be a whole number ≥ 1, not ${pods}`);
+  let prefix = Math.max(24, range.prefix);
+  while (prefix > range.prefix && podAddressCount(`${range.at(0)}/${prefix}`) < pods) prefix--;
+  const size = 2 ** (32 - prefix);
+  if (podAddressCount(`${range.at(0)}/${prefix}`) < pods) {
+    throw new Error(`a node in ${range.cidr} can address at most ${podAddressCount(`${range.at(0)}/${prefix}`)} pods, not ${pods}`);
+  }
+  if ((index + 1) * size > range.size) {
+    throw new Error(`${range.cidr} holds ${range.size / size} node pod CIDRs of /${prefix} (for ${pods} pods each): no room for node index ${index}`);
+  }
+  return `${intToIp(range.base + index * size)}/${prefix}`;
+}
+

@@ -6,4 +6,4 @@ export { createBridgeNetwork, type BridgeNetwork, type BridgeNetworkOptions } fr
 export { createLoopbackNetwork, type LoopbackNetwork, type LoopbackNetworkOptions } from './loopback.js';
 export { canUseBridge } from './probe.js';
 export { Ipam, type IpamOptions } from './ipam.js';
-export { Cidr, intToIp, ipToInt, isIPv4 } from './cidr.js';
+export { Cidr, intToIp, ipToInt, isIPv4, nodePodCidr, podAddressCount } from './cidr.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Cidr, Ipam, createLoopbackNetwork } from '../../../../src/node/network/index.js';
+import { Cidr, Ipam, createLoopbackNetwork, nodePodCidr, podAddressCount } from '../../../../src/node/network/index.js';
 import type { PodSandbox } from '../../../../src/node/runtime/types.js';
 
 let dir: string;
@@ -22,6 +22,32 @@ describe('Cidr', () => {
     expect(c.contains('10.244.0.255')).toBe(true);
     expect(c.contains('10.244.1.0')).toBe(false);
     expect(() => new Cidr('10.0.0.0')).toThrow(/CIDR/);
+  });
+});
+
+describe('node pod CIDRs', () => {
+  it('sizes a node block to its max pods: a /24 up to 253, wider beyond', () => {
+    expect(nodePodCidr('10.244.0.0/16', 0, 110)).toBe('10.244.0.0/24');
+    expect(nodePodCidr('10.244.0.0/16', 3, 253)).toBe('10.244.3.0/24');
+    expect(nodePodCidr('10.244.0.0/16', 0, 254)).toBe('10.244.0.0/23');
+    expect(nodePodCidr('10.244.0.0/16', 0, 1000)).toBe('10.244.0.0/22');
+    expect(nodePodCidr('10.244.0.0/16', 1, 1000)).toBe('10.244.4.0/22');
+    expect(() => nodePodCidr('10.244.0.0/16', 64, 1000)).toThrow(/no room for node index 64/);
+    expect(() => nodePodCidr('10.244.0.0/16', 0, 70_000)).toThrow(/at most 65023 pods/);
+  });
+
+  it('counts exactly the addresses the IPAM hands out', () => {
+    for (const range of ['10.9.0.0/29', '10.9.0.0/24', '10.9.0.0/22']) {
+      const ipam = new Ipam({ file: path.join(dir, `${range.replace('/', '_')}.json`), range, reservedOffsets: [1] });
+      let n = 0;
+      expect(() => {
+        for (;;) {
+          ipam.allocate(`u${n}`);
+          n++;
+        }
+      }).toThrow(/no free addresses/);
+      expect(n).toBe(podAddressCount(range));
+    }
   });
 });
 
