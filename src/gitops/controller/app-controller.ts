@@ -17,7 +17,8 @@ import { reconcileApplication, type AppMemory, type SyncRequest } from './reconc
 import { RepoManager, type RepoCredentials } from './repos.js';
 import { rollback } from './rollback.js';
 import { deleteManagedResources } from './finalizer.js';
-import { rfc3339, writeStatus } from './status.js';
+import { checkSpec } from './spec-check.js';
+import { rfc3339, setConditions, writeStatus } from './status.js';
 
 export const REFRESH_ANNOTATION = 'gitplane.io/refresh';
 
@@ -129,7 +130,7 @@ export class GitOpsController {
     // The informer tells us the app exists; the reconcile itself starts from a fresh read, so
     // its status patches are never based on a copy older than our own last write.
     const cached = this.apps.lister().get(namespace, name);
-    const app = cached ? await this.client.applications.namespace(namespace).get(name).catch((err: { code?: number }) => {
+    let app = cached ? await this.client.applications.namespace(namespace).get(name).catch((err: { code?: number }) => {
       if (err.code === 404) return undefined;
       throw err;
     }) : undefined;
@@ -141,6 +142,19 @@ export class GitOpsController {
       return;
     }
     if (app.metadata.deletionTimestamp) return this.finalize(key, app);
+    const problems = checkSpec(app);
+    if (problems.length > 0 || app.status?.conditions?.some((c) => c.type === 'InvalidSpecError')) {
+      const now = rfc3339(this.clock.now());
+      const conditions = setConditions(app.status?.conditions, ['InvalidSpecError'], problems.map((message) => ({ type: 'InvalidSpecError', message })), now);
+      if (problems.length > 0) {
+        await writeStatus(this.client, app, { ...app.status, sync: { status: 'Unknown', ...(app.status?.sync?.revision ? { revision: app.status.sync.revision } : {}) }, conditions });
+        this.metrics.setStatus({ namespace, name }, 'Unknown', app.status?.health?.status ?? 'Unknown');
+        return;
+      }
+      const { conditions: _old, ...rest } = app.status ?? {};
+      const cleared: ApplicationStatus = conditions.length > 0 ? { ...rest, conditions } : rest;
+      app = await writeStatus(this.client, app, cleared);
+    }
     const mem = memory ?? { renderer: new Renderer() };
     this.memory.set(key, mem);
     const repoURL = app.spec.source.repoURL;
