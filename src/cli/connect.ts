@@ -24,6 +24,8 @@ export interface Connection {
   kubeconfig: string;
   /** -n, else `defaultNamespace`. */
   namespace: string;
+  /** The kubeconfig context's namespace ("default" when it sets none): kubectl's default for -n. */
+  contextNamespace: string;
   close(): void;
 }
 
@@ -62,6 +64,7 @@ export function connect(flags: ConnectionFlags, defaultNamespace = APP_NAMESPACE
     server: loaded.server,
     kubeconfig: file,
     namespace: flags.namespace || defaultNamespace,
+    contextNamespace: loaded.namespace || 'default',
     close: () => client.close(),
   };
 }

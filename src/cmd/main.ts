@@ -7,7 +7,9 @@ import { registerServer } from './server.js';
 import { registerComponents, registerNode } from './components.js';
 import { registerApp } from '../cli/app/index.js';
 import { registerAudit } from '../cli/audit/index.js';
+import { registerKube } from '../cli/kube/index.js';
 import { registerGitOps } from './gitops.js';
+import { registerToken } from './token.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('gitplane')
@@ -21,7 +23,9 @@ export async function main(argv: string[]): Promise<number> {
   registerNode(program);
   registerApp(program);
   registerAudit(program);
+  registerKube(program);
   registerGitOps(program);
+  registerToken(program);
   try {
     await program.parseAsync(argv);
     return 0;
