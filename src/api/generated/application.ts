@@ -250,6 +250,10 @@ export interface OperationState {
     waveIndex?: number;
   };
   retryCount?: number;
+  /**
+   * Resources the operation found already in sync (they are counted here, not listed in syncResult).
+   */
+  unchanged?: number;
 }
 export interface SyncOperationResult {
   revision?: string;

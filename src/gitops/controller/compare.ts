@@ -32,6 +32,8 @@ export interface ResourceStatus {
 export interface Comparison {
   /** Desired objects that are not hooks, keyed by resourceKey. */
   diffs: Map<string, ResourceDiff>;
+  /** The same, with the object as it is applied: what planSync can reuse. */
+  prepared: Map<string, { applied: KubeObject; diff: ResourceDiff }>;
   resources: ResourceStatus[];
   /** Inventory entries (or tracked live objects) no longer in Git that still exist. */
   orphans: InventoryEntry[];
@@ -57,6 +59,7 @@ export function isHook(obj: KubeObject): boolean {
 
 export function compareApp(input: CompareInput): Comparison {
   const diffs = new Map<string, ResourceDiff>();
+  const prepared = new Map<string, { applied: KubeObject; diff: ResourceDiff }>();
   const resources: ResourceStatus[] = [];
   const healths: HealthStatus[] = [];
   let outOfSync = 0;
@@ -65,8 +68,10 @@ export function compareApp(input: CompareInput): Comparison {
     const id = resourceIdOf(object);
     const key = resourceKey(id);
     const live = input.live(id);
-    const diff = diffResource(prepareForApply(object, input.app), live, input.ignore ? { ignore: input.ignore } : {});
+    const applied = prepareForApply(object, input.app);
+    const diff = diffResource(applied, live, input.ignore ? { ignore: input.ignore } : {});
     diffs.set(key, diff);
+    prepared.set(key, { applied, diff });
     const health: HealthStatus = live ? (healthOf(live) ?? { status: 'Healthy' }) : { status: 'Missing', message: 'resource does not exist' };
     healths.push(health);
     if (diff.status !== 'Synced') outOfSync++;
@@ -95,6 +100,7 @@ export function compareApp(input: CompareInput): Comparison {
   resources.sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   return {
     diffs,
+    prepared,
     resources,
     orphans,
     status: outOfSync > 0 ? 'OutOfSync' : 'Synced',

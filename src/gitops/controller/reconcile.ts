@@ -43,6 +43,8 @@ export interface SyncRequest {
 }
 
 const RESYNC_MS = 180_000;
+/** A sync running longer than this records its progress in status.operationState. */
+const PROGRESS_AFTER_MS = 1_000;
 
 export function syncOptionsOf(app: Application): Set<string> {
   return new Set((app.spec.syncPolicy?.syncOptions ?? []).map((s) => s.replace(/\s+/g, '')));
@@ -190,7 +192,9 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
       allowEmpty: app.spec.syncPolicy?.automated?.allowEmpty ?? false,
     },
     ignore: input.ignore,
+    prepared: input.cmp.prepared,
   });
+  // Unchanged resources are counted, not listed: the record stays small for big apps.
   const op = (state: SyncState, finishedAt?: number): OperationState => ({
     operation: input.initiatedBy,
     phase: state.phase,
@@ -199,7 +203,8 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
     startedAt: rfc3339(startedAt),
     ...(finishedAt !== undefined ? { finishedAt: rfc3339(finishedAt) } : {}),
     syncState: { phaseIndex: state.phaseIndex, waveIndex: state.waveIndex },
-    syncResult: { revision: input.revision, resources: state.results as ResourceResult[] },
+    syncResult: { revision: input.revision, resources: state.results.filter((r) => r.operation !== 'unchanged') as ResourceResult[] },
+    ...(state.results.some((r) => r.operation === 'unchanged') ? { unchanged: state.results.filter((r) => r.operation === 'unchanged').length } : {}),
   });
   if ('error' in plan) {
     const failed: SyncState = { phase: 'Failed', phaseIndex: 0, waveIndex: 0, results: [], message: plan.error };
@@ -213,6 +218,18 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
     previous?.phase === 'Running' && previous.revision === input.revision && previous.syncState
       ? { phase: 'Running', phaseIndex: previous.syncState.phaseIndex ?? 0, waveIndex: previous.syncState.waveIndex ?? 0, results: (previous.syncResult?.resources ?? []) as ResourceResult[] }
       : undefined;
+  let latest: SyncState | undefined;
+  let progressTimer: { cancel(): void } | undefined;
+  let finished = false;
+  let writing = Promise.resolve();
+  const flush = (): Promise<void> => {
+    writing = writing.then(async () => {
+      if (finished || !latest || latest.phase !== 'Running') return;
+      status.operationState = op(latest);
+      await writer.write(status).catch((err) => deps.log('writing sync progress failed', err));
+    });
+    return writing;
+  };
   const state = await runSync(
     plan,
     {
@@ -230,17 +247,23 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
         }
       },
       assessHealth: (obj) => healthOf(obj),
+      // Progress is written only once a sync has run for a while: a quick sync writes its
+      // outcome once; a long one (waves waiting on health) shows where it is, for resuming.
       onProgress: async (s) => {
-        status.operationState = op(s);
-        await writer.write(status);
+        latest = s;
+        if (deps.clock.now() - startedAt >= PROGRESS_AFTER_MS) await flush();
+        else if (!progressTimer) progressTimer = deps.clock.setTimeout(() => void flush(), PROGRESS_AFTER_MS);
       },
       ...(deps.waveTimeoutMs ? { waveTimeoutMs: deps.waveTimeoutMs } : {}),
     },
     resume,
   );
-  const finished = deps.clock.now();
-  status.operationState = op(state, finished);
-  deps.metrics.recordSync(appRef, state.phase, (finished - startedAt) / 1000);
+  finished = true;
+  progressTimer?.cancel();
+  await writing;
+  const finishedAt = deps.clock.now();
+  status.operationState = op(state, finishedAt);
+  deps.metrics.recordSync(appRef, state.phase, (finishedAt - startedAt) / 1000);
   if (input.dryRun) return state;
   // The inventory: what is desired (and applied) now, plus whatever could not be pruned.
   const kept = new Map<string, InventoryEntry>();
@@ -263,7 +286,7 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
   if (state.phase === 'Succeeded' && (lastDeployed !== input.revision || changed)) {
     if (lastDeployed !== input.revision || input.initiatedBy !== 'automated') {
       const commit = await input.repo.commitInfo(input.revision);
-      status.history = appendHistory(status.history ?? [], historyEntry(status.history ?? [], commit, state.results, new Date(finished)));
+      status.history = appendHistory(status.history ?? [], historyEntry(status.history ?? [], commit, state.results, new Date(finishedAt)));
     }
   }
   return state;

@@ -3,7 +3,8 @@
 // namespace/name; within a wave prunes follow the applies, in reverse kind order. Only
 // inventory entries whose live object carries this app's tracking id are pruned.
 
-import { diffResource, prepareForApply, validateIgnoreRules, type IgnoreRule } from '../diff/index.js';
+import { diffResource, prepareForApply, validateIgnoreRules, type IgnoreRule, type ResourceDiff } from '../diff/index.js';
+import { hasHealthCheck } from '../health/index.js';
 import { describeResource, resourceIdOf, resourceKey, type DesiredObject, type KubeObject, type ResourceId } from '../types.js';
 import { hasSyncOption, hookDeletePoliciesOf, hookPhasesOf, isHookObject, syncWaveOf, trackingOwnerOf } from './annotations.js';
 import { kindRank } from './kind-order.js';
@@ -16,6 +17,11 @@ export interface PlanInput {
   inventory: InventoryEntry[];
   settings: SyncSettings;
   ignore?: IgnoreRule[];
+  /**
+   * What the caller already computed for this desired state (the controller's comparison),
+   * by resourceKey: reused instead of preparing and diffing every object again.
+   */
+  prepared?: ReadonlyMap<string, { applied: KubeObject; diff: ResourceDiff }>;
 }
 
 /** The plan, or why there is none (empty desired state, duplicates, bad ignore rules). */
@@ -38,7 +44,8 @@ export function planSync(input: PlanInput): SyncPlan | { error: string } {
     if (!id.name) return { error: `${where}: ${object.kind} has no metadata.name` };
     if (desiredKeys.has(key)) return { error: `${where}: ${describeResource(id)} is defined more than once` };
     desiredKeys.add(key);
-    const applied = prepareForApply(object, settings.app);
+    const known = input.prepared?.get(key);
+    const applied = known?.applied ?? prepareForApply(object, settings.app);
     const live = input.live(id);
     const wave = syncWaveOf(object);
     const hooks = hookPhasesOf(object);
@@ -50,8 +57,10 @@ export function planSync(input: PlanInput): SyncPlan | { error: string } {
       }
       continue; // an unknown hook phase alone: not applied
     }
-    const diff = diffResource(applied, live, input.ignore ? { ignore: input.ignore } : {});
+    const diff = known?.diff ?? diffResource(applied, live, input.ignore ? { ignore: input.ignore } : {});
     const skip = settings.applyOutOfSyncOnly === true && diff.status === 'Synced';
+    // Kinds without a health notion (ConfigMap, Secret, ...) are healthy once applied: no read needed.
+    const waitHealth = !skip && !settings.dryRun && hasHealthCheck(object.apiVersion, object.kind);
     tasks.push({
       id,
       key,
@@ -62,7 +71,7 @@ export function planSync(input: PlanInput): SyncPlan | { error: string } {
       applied,
       ...(live ? { live } : {}),
       diff,
-      waitHealth: !skip && !settings.dryRun,
+      waitHealth,
       ...(skip ? { skip } : {}),
     });
   }

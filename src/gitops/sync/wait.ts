@@ -34,7 +34,10 @@ export async function waitForStep(watched: Watched[], ctx: SyncContext, record: 
       const { task } = w;
       let obj;
       try {
-        obj = await ctx.getLive(liveIdOf(task));
+        // An object the sync did not change is judged first from the copy the plan was made
+        // with; only one that is not healthy there is read again.
+        const known = pending === watched && task.action === 'none' && task.live && ctx.assessHealth(task.live);
+        obj = known && (known.status === 'Healthy' || known.status === 'Suspended') ? task.live : await ctx.getLive(liveIdOf(task));
       } catch (err) {
         // A failed read is not a verdict: look again on the next poll.
         last.set(task, `cannot read: ${errorMessage(err)}`);

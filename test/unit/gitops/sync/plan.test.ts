@@ -56,7 +56,9 @@ describe('planSync ordering', () => {
       'Application/child',
     ]);
     expect(p.waves).toHaveLength(1);
-    expect(p.tasks.every((t) => t.action === 'create' && t.waitHealth)).toBe(true);
+    expect(p.tasks.every((t) => t.action === 'create')).toBe(true);
+    // Only kinds with a health notion are waited on; a ConfigMap is healthy once applied.
+    expect(p.tasks.filter((t) => t.waitHealth).map((t) => t.id.kind)).toEqual(['Namespace', 'Service', 'Deployment', 'Job', 'Application']);
   });
 
   it('groups by phase and wave (both annotation spellings), waves ascending', () => {
@@ -161,8 +163,10 @@ describe('planSync details', () => {
   it('diffs against live: unchanged objects need no request; applyOutOfSyncOnly skips them', () => {
     const cm = obj('v1', 'ConfigMap', 'same');
     const p = plan({ desired: desired(cm), live: lookup(ours(cm)) });
-    expect(p.tasks[0]).toMatchObject({ action: 'none', waitHealth: true });
+    expect(p.tasks[0]).toMatchObject({ action: 'none', waitHealth: false });
     expect(p.tasks[0].diff!.status).toBe('Synced');
+    const deploy = obj('apps/v1', 'Deployment', 'same');
+    expect(plan({ desired: desired(deploy), live: lookup(ours(deploy)) }).tasks[0]).toMatchObject({ action: 'none', waitHealth: true });
     const q = plan({ desired: desired(cm), live: lookup(ours(cm)), settings: { ...settings, applyOutOfSyncOnly: true } });
     expect(q.tasks[0]).toMatchObject({ action: 'none', skip: true, waitHealth: false });
   });
