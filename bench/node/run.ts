@@ -1,8 +1,9 @@
 // npm run bench:node — pods on one real node agent: start latency (created →
 // Ready seen on a watch) for 100 pods per runtime, how many pods the process
-// runtime holds before that p99 passes 1 s, and the service proxy's
-// throughput against a direct connection. Kubernetes' pod-startup SLO is
-// p99 ≤ 5 s; the targets here are p99 ≤ 500 ms (process), ≤ 1 s (runc),
+// runtime holds while a batch of 50 more still starts with p99 ≤ 1 s (two
+// batches in a row over 1 s end the ramp; it stops at 400), and the service
+// proxy's throughput against a direct connection. Kubernetes' pod-startup SLO
+// is p99 ≤ 5 s; the targets here are p99 ≤ 500 ms (process), ≤ 1 s (runc),
 // ≥ 250 pods, and a proxy ratio ≥ 0.7.
 //
 // Pods are created at --rate per second (default 10), as Kubernetes' density
@@ -94,8 +95,21 @@ async function startLatency(env: Env, runtime: RuntimeName, prefix: string, n: n
   const deadline = Date.now() + 120_000;
   while (latencies.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   watcher.stop();
-  if (latencies.length < n) throw new Error(`only ${latencies.length} of ${n} pods became Ready`);
+  if (latencies.length < n) throw new Error(`only ${latencies.length} of ${n} pods (${prefix}-*) became Ready${await lastWarning(env, prefix)}`);
   return latencies.sort((a, b) => a - b);
+}
+
+/** The most frequent Warning event of the pods named `<prefix>-*`, as ": Reason: message (×count)", or "". */
+async function lastWarning(env: Env, prefix: string): Promise<string> {
+  const events = ((await env.client.events.namespace('default').list({}).catch(() => ({ items: [] }))).items ?? []) as Obj[];
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    if (e.type !== 'Warning' || !String(e.involvedObject?.name ?? '').startsWith(`${prefix}-`)) continue;
+    const key = `${e.reason}: ${e.message}`;
+    counts.set(key, (counts.get(key) ?? 0) + (e.count ?? 1));
+  }
+  const top = [...counts].sort((a, b) => b[1] - a[1])[0];
+  return top ? ` (${top[0]} ×${top[1]})` : '';
 }
 
 async function deleteAll(env: Env, label: string): Promise<void> {
@@ -121,20 +135,41 @@ async function latencyRow(runtime: RuntimeName, n: number, target: number): Prom
 async function capacityRow(): Promise<void> {
   // kubelet's default max-pods is 110; this row asks for more, as --max-pods would.
   const env = await environment('process', 1000);
-  let held = 0;
-  let lastP99 = 0;
   const step = 50;
   const max = quick ? 100 : 400;
+  /** Pods on the node after the last batch that started with p99 ≤ 1 s. */
+  let held = 0;
+  let onNode = 0;
+  let lastP99 = 0;
+  let ended = '';
+  // Batches over 1 s. One alone does not end the ramp: on a shared 2-core machine it can be a
+  // burst of load from elsewhere; two in a row do, and every one is reported.
+  const over: string[] = [];
+  let overInARow = 0;
   try {
-    while (held < max) {
-      const l = await startLatency(env, 'process', `cap${held}`, step);
-      lastP99 = percentile(l, 99);
-      if (lastP99 > 1000) break;
-      held += step;
+    while (onNode < max) {
+      let l: number[];
+      try {
+        l = await startLatency(env, 'process', `cap${onNode}`, step);
+      } catch (err) {
+        // A batch that does not come up ends the ramp; what the node held before it stands.
+        ended = `; the next batch failed: ${(err as Error).message}`;
+        break;
+      }
+      onNode += step;
+      const p99 = percentile(l, 99);
+      if (p99 <= 1000) {
+        held = onNode;
+        lastP99 = p99;
+        overInARow = 0;
+      } else {
+        over.push(`${onNode - step}→${onNode} pods p99 ${p99.toFixed(0)} ms`);
+        if (++overInARow >= 2) break;
+      }
     }
     rows.push([
-      'pods one node holds (process runtime) before start p99 > 1 s',
-      `${held}${held >= max ? '+ (stopped at the bench limit)' : ''} (last batch p99 ${lastP99.toFixed(0)} ms)`,
+      'pods one node holds (process runtime) with batch start p99 ≤ 1 s',
+      `${held}${held >= max ? '+ (stopped at the bench limit)' : ''} (that batch p99 ${lastP99.toFixed(0)} ms${over.length ? `; over 1 s: ${over.join(', ')}` : ''}${ended})`,
       '≥ 250',
       held >= 250 ? 'yes' : 'NO',
     ]);

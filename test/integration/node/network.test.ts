@@ -153,6 +153,44 @@ describe.skipIf(!root)('bridge network (root)', () => {
   });
 });
 
+describe.skipIf(!root)('bridge ownership (root)', () => {
+  const owned = `gpto${tag}`;
+  const ownerFile = `/run/gitplane/${owned}.owner`;
+  const identity = (pid: number) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${pid} ${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  };
+
+  afterAll(() => {
+    fs.rmSync(ownerFile, { force: true });
+    ipOut(['link', 'del', owned]);
+  });
+
+  it('refuses a bridge another live process holds, and takes over one whose holder is gone', async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-own-'));
+    try {
+      fs.mkdirSync('/run/gitplane', { recursive: true });
+      // Held by a live process (pid 1, with its real start time): neither ready() nor destroy() touch it.
+      fs.writeFileSync(ownerFile, `${identity(1)}\n`);
+      const refused = createBridgeNetwork({ podCidr: `10.251.${(subnet + 1) % 250}.0/24`, bridge: owned, stateDir, prefix: `gu${tag}` });
+      await expect(refused.ready()).rejects.toThrow(/in use by another gitplane node \(pid 1\)/);
+      expect(ipOut(['link', 'show', 'dev', owned])).toBe('');
+      await refused.close();
+      // Held by a process that is gone (same pid, another start time): taken over.
+      fs.writeFileSync(ownerFile, '1 0\n');
+      const plugin = createBridgeNetwork({ podCidr: `10.251.${(subnet + 1) % 250}.0/24`, bridge: owned, stateDir, prefix: `gu${tag}` });
+      await plugin.ready();
+      expect(fs.readFileSync(ownerFile, 'utf8').trim()).toBe(identity(process.pid));
+      expect(ipOut(['link', 'show', 'dev', owned])).toContain(owned);
+      await plugin.destroy();
+      expect(fs.existsSync(ownerFile)).toBe(false);
+      expect(ipOut(['link', 'show', 'dev', owned])).toBe('');
+    } finally {
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('loopback network', () => {
   it('gives pods distinct 127.x addresses that a server can bind at once', async () => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-lo-'));
