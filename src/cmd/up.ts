@@ -28,6 +28,7 @@ interface UpFlags extends ServerFlags {
   nodes: string;
   runtime: string;
   keepPods?: boolean;
+  stopPods?: boolean;
   podNetwork: string;
   repo?: string;
   path?: string;
@@ -48,6 +49,7 @@ export function registerUp(program: Command): void {
     .option('--runtime <runtime>', 'container runtime of the nodes: process, runc or simulated', 'process')
     .option('--pod-network <mode>', 'auto, bridge (a network namespace per pod; root) or loopback (a 127.x address per pod)', 'auto')
     .option('--keep-pods', 'leave pods running on Ctrl-C, for the next start to adopt (default: stop them)')
+    .option('--stop-pods', 'on Ctrl-C, stop pods as a node shutdown does (pods fail, their network namespaces are removed; the next start creates new pods)')
     .option('--no-wait', 'do not wait for the first sync before printing the summary')
     .addHelpText(
       'after',
@@ -68,6 +70,7 @@ Examples:
       if (!['process', 'runc', 'simulated'].includes(flags.runtime)) throw new Error(`--runtime must be process, runc or simulated, not ${flags.runtime}`);
       const dataDir = path.resolve(flags.dataDir);
       const progress = new UpProgress();
+      if (flags.keepPods && flags.stopPods) throw new Error('--keep-pods and --stop-pods contradict each other');
       if (!['auto', 'bridge', 'loopback'].includes(flags.podNetwork)) throw new Error(`--pod-network must be auto, bridge or loopback, not ${flags.podNetwork}`);
       const canBridge = flags.runtime !== 'simulated' && (await bridgeAvailable());
       if (flags.podNetwork === 'bridge' && !canBridge) throw new Error('--pod-network bridge needs root and the ip command');
@@ -138,12 +141,12 @@ Examples:
       console.log(`  syncing:     Application ${appName} (${APP_NAMESPACE}): ${cli} app get ${appName}  |  ${cli} app history ${appName}`);
       if (source.example) console.log(`  the app:     curl http://127.0.0.1:30080/   (the web Service's NodePort)`);
       console.log(`  metrics:     ${cp.url}/metrics   webhook secret: ${path.join(dataDir, 'webhook-secret')}`);
-      console.log(`Press Ctrl-C to stop${flags.keepPods ? ' (pods keep running for the next start)' : ' (pods are stopped; --keep-pods leaves them running)'}.`);
+      console.log(`Press Ctrl-C to stop${flags.keepPods ? ' (pods keep running for the next start)' : flags.stopPods ? ' (pods are stopped and removed)' : ' (pods are stopped and start again on the next start)'}.`);
 
       await untilSignal();
       console.log('stopping…');
       await gitops.stop();
-      for (const s of stacks) await s.stop(flags.keepPods ? {} : { restartPods: true });
+      for (const s of stacks) await s.stop(flags.keepPods ? {} : flags.stopPods ? { stopPods: true } : { restartPods: true });
       await sim?.stop();
       await manager.stop();
       client.close();
