@@ -6,7 +6,7 @@
 import { isNotFound } from '../../client/index.js';
 import { ANNOTATIONS, type HealthStatus, type KubeObject } from '../types.js';
 import { errorMessage, FIELD_MANAGER, liveIdOf, resourceClientFor, resultFor } from './apply.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../../client/index.js';
 import type { ResourceResult, SyncContext, SyncTask } from './types.js';
 
 export interface HookProgress {

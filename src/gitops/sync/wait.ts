@@ -6,7 +6,7 @@
 import { describeResource, type HealthStatus } from '../types.js';
 import { errorMessage, liveIdOf } from './apply.js';
 import { deleteFinishedHook, hookProgressOf } from './hooks.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../../client/index.js';
 import type { ResourceResult, SyncContext, SyncTask } from './types.js';
 
 export interface Watched {
