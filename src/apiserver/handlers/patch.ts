@@ -118,10 +118,18 @@ function serverSideApply(current: Obj, patch: unknown, r: ResourceInfo, opts: Ap
   if (mine?.fieldsV1) removeDropped(base, mine.fieldsV1, applied);
   const { apiVersion: _a, kind: _k, ...config } = patch;
   const merged = applyStrategicMergePatch(base, config, r.apiVersion, r.kind) as Obj;
-  const entry = { manager: opts.manager, operation: 'Apply', apiVersion: r.apiVersion, time: timestamp(opts.now), fieldsType: 'FieldsV1', fieldsV1: applied };
   const others = managed.filter((m) => m !== mine).map((m) => (opts.force ? { ...m, fieldsV1: without(m.fieldsV1 ?? {}, applied) } : m));
-  merged.metadata = { ...(merged.metadata ?? {}), managedFields: [...others, entry] };
+  // Re-applying the same configuration changes nothing, so it keeps the entry's time too and the
+  // object stays byte-for-byte the same: no write, no new resourceVersion (as in Kubernetes).
+  const noOp = mine !== undefined && deepEqual(mine.fieldsV1, applied) && mine.apiVersion === r.apiVersion && deepEqual(withoutManaged(merged), withoutManaged(current)) && deepEqual(others, managed.filter((m) => m !== mine));
+  const entry = { manager: opts.manager, operation: 'Apply', apiVersion: r.apiVersion, time: noOp ? mine.time : timestamp(opts.now), fieldsType: 'FieldsV1', fieldsV1: applied };
+  merged.metadata = { ...(merged.metadata ?? {}), managedFields: noOp ? managed : [...others, entry] };
   return merged;
+}
+
+function withoutManaged(obj: Obj): Obj {
+  const { managedFields: _m, ...metadata } = (obj.metadata ?? {}) as Obj;
+  return { ...obj, metadata };
 }
 
 function sameValue(current: Obj, patch: Obj, dotted: string): boolean {

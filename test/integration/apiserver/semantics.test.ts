@@ -1027,6 +1027,25 @@ table('patch', [
     },
   },
   {
+    name: 're-applying the same configuration is a no-op: same resourceVersion, same managedFields time',
+    setup: async (t) => {
+      const first = await must('PATCH', `${P.configmap(t.ns, 'same')}?fieldManager=alice`, JSON.stringify(configMap('same', { data: { k: 'v' } })), applyPatch);
+      t.v.rv = first.metadata.resourceVersion;
+      t.v.time = first.metadata.managedFields[0].time;
+    },
+    request: (t) => ({
+      method: 'PATCH',
+      path: `${P.configmap(t.ns, 'same')}?fieldManager=alice`,
+      body: JSON.stringify(configMap('same', { data: { k: 'v' } })),
+      headers: applyPatch,
+    }),
+    status: 200,
+    expect: (b, t) => {
+      expect(b.metadata.resourceVersion).toBe(t.v.rv);
+      expect(b.metadata.managedFields.find((m: { manager: string }) => m.manager === 'alice').time).toBe(t.v.time);
+    },
+  },
+  {
     name: 're-applying without a field removes that field',
     setup: async (t) =>
       void (await must(
