@@ -10,6 +10,7 @@ import { GitOpsController } from '../../../src/gitops/controller/index.js';
 import { startTestCluster, type TestCluster } from '../../support/cluster.js';
 import { eventually } from '../../support/controllers.js';
 import { gitAsync, serveGitHttp, tempDir, type GitHttpServer } from '../../support/git.js';
+import { runCli } from '../../unit/cli/run-cli.js';
 
 type Obj = Record<string, any>;
 const NS = 'gitplane-system';
@@ -91,6 +92,30 @@ describe('an Application on a remote Git repository', () => {
       return app.status?.sync?.status === 'Synced' && app.status.sync.revision === sha;
     }, 'the app to report Synced at the pushed commit');
     second = sha;
+  });
+
+  it('gitplane app diff --revision previews a pushed branch (the pull-request review), with the Secret\'s credentials', async () => {
+    await gitAsync(work, 'checkout', '-q', '-b', 'feature/three');
+    fs.writeFileSync(`${work}/settings.yaml`, cm('three'));
+    await gitAsync(work, 'commit', '-qam', 'three');
+    await gitAsync(work, 'push', '-q', 'origin', 'feature/three');
+    await gitAsync(work, 'checkout', '-q', 'main');
+    const cache = tempDir('gitplane-cli-cache-');
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    try {
+      const kubeconfig = ['--kubeconfig', cluster.kubeconfig];
+      const differs = await runCli(['app', 'diff', 'remote', '--revision', 'feature/three', '--no-color', ...kubeconfig]);
+      expect(differs.code, differs.stderr).toBe(1);
+      expect(differs.stdout).toContain('-  value: two');
+      expect(differs.stdout).toContain('+  value: three');
+      const same = await runCli(['app', 'diff', 'remote', '--no-color', ...kubeconfig]);
+      expect(same.code, same.stderr + same.stdout).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('rollback pushes a revert commit to the server and the app converges to it', async () => {
