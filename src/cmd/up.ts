@@ -5,6 +5,7 @@
 // the data dir from example-repo/. A restart with the same data dir resumes.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -12,7 +13,7 @@ import type { Application } from '../api/generated/index.js';
 import { createClient, inProcessTransport, type Client } from '../client/index.js';
 import { startControllerManager } from '../controller/manager.js';
 import { RESOURCES_FINALIZER } from '../gitops/controller/index.js';
-import { initRepositoryFrom } from '../gitops/source/index.js';
+import { initRepositoryFrom, openRepository } from '../gitops/source/index.js';
 import { startSimulatedNodes } from '../node/simulated/index.js';
 import { newScheduler } from '../scheduler/index.js';
 import { startControlPlane } from './control-plane.js';
@@ -70,88 +71,106 @@ Examples:
       if (!['process', 'runc', 'simulated'].includes(flags.runtime)) throw new Error(`--runtime must be process, runc or simulated, not ${flags.runtime}`);
       const dataDir = path.resolve(flags.dataDir);
       const progress = new UpProgress();
-      if (flags.keepPods && flags.stopPods) throw new Error('--keep-pods and --stop-pods contradict each other');
-      if (!['auto', 'bridge', 'loopback'].includes(flags.podNetwork)) throw new Error(`--pod-network must be auto, bridge or loopback, not ${flags.podNetwork}`);
-      const canBridge = flags.runtime !== 'simulated' && (await bridgeAvailable());
-      if (flags.podNetwork === 'bridge' && !canBridge) throw new Error('--pod-network bridge needs root and the ip command');
-      const bridge = flags.podNetwork === 'loopback' ? false : canBridge;
+      // What has started so far, stopped in reverse if a later step fails (then the error is reported).
+      const started: Array<() => Promise<void>> = [];
+      const unwind = async (): Promise<void> => {
+        for (const stop of started.reverse()) await stop().catch(() => undefined);
+      };
+      try {
+        if (flags.keepPods && flags.stopPods) throw new Error('--keep-pods and --stop-pods contradict each other');
+        if (!['auto', 'bridge', 'loopback'].includes(flags.podNetwork)) throw new Error(`--pod-network must be auto, bridge or loopback, not ${flags.podNetwork}`);
+        const canBridge = flags.runtime !== 'simulated' && (await bridgeAvailable());
+        if (flags.podNetwork === 'bridge' && !canBridge) throw new Error('--pod-network bridge needs root and the ip command');
+        const bridge = flags.podNetwork === 'loopback' ? false : canBridge;
 
-      const cp = await step(progress, 'store and API server', async () => {
-        const plane = await startControlPlane({
-          ...controlPlaneOptions(flags),
-          dataDir,
-          // Without network namespaces, Services live on loopback addresses.
-          ...(flags.runtime !== 'simulated' && !bridge ? { serviceCidr: '127.96.0.0/16' } : {}),
+        const cp = await step(progress, 'store and API server', async () => {
+          const plane = await startControlPlane({
+            ...controlPlaneOptions(flags),
+            dataDir,
+            // Without network namespaces, Services live on loopback addresses.
+            ...(flags.runtime !== 'simulated' && !bridge ? { serviceCidr: '127.96.0.0/16' } : {}),
+          });
+          const status = await plane.store.status();
+          return { value: plane, detail: `${plane.url}, ${status.version} store at revision ${status.header.revision}` };
         });
-        const status = await plane.store.status();
-        return { value: plane, detail: `${plane.url}, ${status.version} store at revision ${status.header.revision}` };
-      });
-      const client = createClient(
-        inProcessTransport(cp.api.handler, cp.adminToken ? { headers: { authorization: `Bearer ${cp.adminToken}` } } : {}),
-        { userAgent: 'gitplane-up' },
-      );
-      const manager = await step(progress, 'scheduler and controllers', async () => ({
-        value: startControllerManager({ client, extra: [(ctx) => newScheduler(ctx)], leaderElection: { identity: `gitplane-up-${process.pid}` } }),
-        detail: 'replicaset, deployment, daemonset, job, cronjob, endpoint, garbagecollector, nodelifecycle, podgc',
-      }));
-      const stacks: NodeStack[] = [];
-      let sim: Awaited<ReturnType<typeof startSimulatedNodes>> | undefined;
-      await step(progress, `${nodes} node${nodes === 1 ? '' : 's'} (${flags.runtime})`, async () => {
-        if (flags.runtime === 'simulated') {
-          if (nodes > 0) sim = await startSimulatedNodes({ client, count: nodes, namePrefix: 'node-' });
-          return { value: undefined, detail: sim?.nodes.join(', ') ?? 'none' };
+        started.push(() => cp.close());
+        const client = createClient(
+          inProcessTransport(cp.api.handler, cp.adminToken ? { headers: { authorization: `Bearer ${cp.adminToken}` } } : {}),
+          { userAgent: 'gitplane-up' },
+        );
+        started.push(async () => client.close());
+        const manager = await step(progress, 'scheduler and controllers', async () => ({
+          value: startControllerManager({ client, extra: [(ctx) => newScheduler(ctx)], leaderElection: { identity: `gitplane-up-${process.pid}` } }),
+          detail: 'replicaset, deployment, daemonset, job, cronjob, endpoint, garbagecollector, nodelifecycle, podgc',
+        }));
+        started.push(() => manager.stop());
+        const stacks: NodeStack[] = [];
+        let sim: Awaited<ReturnType<typeof startSimulatedNodes>> | undefined;
+        started.push(async () => {
+          for (const s of stacks) await s.stop({ restartPods: true });
+          await sim?.stop();
+        });
+        await step(progress, `${nodes} node${nodes === 1 ? '' : 's'} (${flags.runtime})`, async () => {
+          if (flags.runtime === 'simulated') {
+            if (nodes > 0) sim = await startSimulatedNodes({ client, count: nodes, namePrefix: 'node-' });
+            return { value: undefined, detail: sim?.nodes.join(', ') ?? 'none' };
+          }
+          for (let i = 0; i < nodes; i++) {
+            stacks.push(await startNodeStack({ client, nodeName: `node-${i}`, dataDir, runtime: flags.runtime as 'process' | 'runc', index: i, bridge }));
+          }
+          const network = stacks[0] ? (stacks[0].mode === 'bridge' ? 'network namespaces on a bridge' : 'loopback addresses (limited mode, not root)') : 'none';
+          return { value: undefined, detail: `${stacks.map((s) => s.agent.nodeName).join(', ') || 'none'}; pod network: ${network}${stacks[0]?.dnsAddress ? `; cluster DNS ${stacks[0].dnsAddress}:53` : ''}` };
+        });
+        const webhookSecret = loadOrCreateWebhookSecret(dataDir);
+        const gitops = await step(progress, 'GitOps controller', async () => {
+          const controller = await startGitOps({ client, dataDir, webhookSecret });
+          cp.api.addRoute({ path: '/api/webhook', public: true, handler: controller.webhookHandler });
+          cp.api.addRoute({ path: '/metrics', handler: controller.metricsHandler });
+          return { value: controller, detail: `push webhook ${cp.url}/api/webhook` };
+        });
+        started.push(() => gitops.stop());
+        const source = await step(progress, 'Git repository', async () => {
+          const s = await ensureSource(flags, dataDir);
+          return { value: s, detail: `${s.repoURL}${s.created ? ' (new, first commit by "gitplane example")' : ''}` };
+        });
+        const appName = await step(progress, 'Application', async () => {
+          const name = await ensureApplication(client, flags, source);
+          return { value: name, detail: `${APP_NAMESPACE}/${name} ← ${source.repoURL}, path ${flags.path ?? '.'}, into namespace ${source.destination}` };
+        });
+        if (flags.wait) {
+          await step(progress, `first sync of ${appName}`, async () => ({ value: undefined, detail: await waitForApp(client, appName, 120_000, () => gitops.reconciledAt(APP_NAMESPACE, appName) !== undefined) }));
         }
-        for (let i = 0; i < nodes; i++) {
-          stacks.push(await startNodeStack({ client, nodeName: `node-${i}`, dataDir, runtime: flags.runtime as 'process' | 'runc', index: i, bridge }));
+
+        const kubeconfig = cp.kubeconfig;
+        const cli = `node ${path.relative(process.cwd(), fileURLToPath(new URL('../../bin/gitplane.js', import.meta.url))) || 'bin/gitplane.js'}`;
+        console.log('');
+        console.log(`gitplane is up.`);
+        console.log(`  API server:  ${cp.url}`);
+        console.log(`  kubeconfig:  ${kubeconfig}`);
+        console.log(`               export KUBECONFIG=${kubeconfig}; kubectl get pods -n ${source.destination}`);
+        console.log(`  repository:  ${source.repoURL}`);
+        if (source.local) {
+          console.log(`               commit there and watch it converge, e.g.:`);
+          console.log(`               cd ${source.repoURL} && sed -i 's/Hello from gitplane/Hello again/' base/settings.yaml && git commit -am "new greeting"`);
         }
-        const network = stacks[0] ? (stacks[0].mode === 'bridge' ? 'network namespaces on a bridge' : 'loopback addresses (limited mode, not root)') : 'none';
-        return { value: undefined, detail: `${stacks.map((s) => s.agent.nodeName).join(', ') || 'none'}; pod network: ${network}${stacks[0]?.dnsAddress ? `; cluster DNS ${stacks[0].dnsAddress}:53` : ''}` };
-      });
-      const webhookSecret = loadOrCreateWebhookSecret(dataDir);
-      const gitops = await step(progress, 'GitOps controller', async () => {
-        const controller = await startGitOps({ client, dataDir, webhookSecret });
-        cp.api.addRoute({ path: '/api/webhook', public: true, handler: controller.webhookHandler });
-        cp.api.addRoute({ path: '/metrics', handler: controller.metricsHandler });
-        return { value: controller, detail: `push webhook ${cp.url}/api/webhook` };
-      });
-      const source = await step(progress, 'Git repository', async () => {
-        const s = await ensureSource(flags, dataDir);
-        return { value: s, detail: `${s.repoURL}${s.created ? ' (new, first commit by "gitplane example")' : ''}` };
-      });
-      const appName = await step(progress, 'Application', async () => {
-        const name = await ensureApplication(client, flags, source);
-        return { value: name, detail: `${APP_NAMESPACE}/${name} ← ${source.repoURL}, path ${flags.path ?? '.'}, into namespace ${source.destination}` };
-      });
-      if (flags.wait) {
-        await step(progress, `first sync of ${appName}`, async () => ({ value: undefined, detail: await waitForApp(client, appName, 120_000, () => gitops.reconciledAt(APP_NAMESPACE, appName) !== undefined) }));
-      }
+        console.log(`  syncing:     Application ${appName} (${APP_NAMESPACE}): ${cli} app get ${appName}  |  ${cli} app history ${appName}`);
+        if (source.example) console.log(`  the app:     curl http://127.0.0.1:30080/   (the web Service's NodePort)`);
+        console.log(`  metrics:     ${cp.url}/metrics   webhook secret: ${path.join(dataDir, 'webhook-secret')}`);
+        console.log(`Press Ctrl-C to stop${flags.keepPods ? ' (pods keep running for the next start)' : flags.stopPods ? ' (pods are stopped and removed)' : ' (pods are stopped and start again on the next start)'}.`);
 
-      const kubeconfig = cp.kubeconfig;
-      const cli = `node ${path.relative(process.cwd(), fileURLToPath(new URL('../../bin/gitplane.js', import.meta.url))) || 'bin/gitplane.js'}`;
-      console.log('');
-      console.log(`gitplane is up.`);
-      console.log(`  API server:  ${cp.url}`);
-      console.log(`  kubeconfig:  ${kubeconfig}`);
-      console.log(`               export KUBECONFIG=${kubeconfig}; kubectl get pods -n ${source.destination}`);
-      console.log(`  repository:  ${source.repoURL}`);
-      if (source.local) {
-        console.log(`               commit there and watch it converge, e.g.:`);
-        console.log(`               cd ${source.repoURL} && sed -i 's/Hello from gitplane/Hello again/' base/settings.yaml && git commit -am "new greeting"`);
+        await untilSignal();
+        console.log('stopping…');
+        await gitops.stop();
+        for (const s of stacks) await s.stop(flags.keepPods ? {} : flags.stopPods ? { stopPods: true } : { restartPods: true });
+        await sim?.stop();
+        await manager.stop();
+        client.close();
+        await cp.close();
+        console.log('stopped');
+      } catch (err) {
+        await unwind();
+        throw err;
       }
-      console.log(`  syncing:     Application ${appName} (${APP_NAMESPACE}): ${cli} app get ${appName}  |  ${cli} app history ${appName}`);
-      if (source.example) console.log(`  the app:     curl http://127.0.0.1:30080/   (the web Service's NodePort)`);
-      console.log(`  metrics:     ${cp.url}/metrics   webhook secret: ${path.join(dataDir, 'webhook-secret')}`);
-      console.log(`Press Ctrl-C to stop${flags.keepPods ? ' (pods keep running for the next start)' : flags.stopPods ? ' (pods are stopped and removed)' : ' (pods are stopped and start again on the next start)'}.`);
-
-      await untilSignal();
-      console.log('stopping…');
-      await gitops.stop();
-      for (const s of stacks) await s.stop(flags.keepPods ? {} : flags.stopPods ? { stopPods: true } : { restartPods: true });
-      await sim?.stop();
-      await manager.stop();
-      client.close();
-      await cp.close();
-      console.log('stopped');
     });
 }
 
@@ -183,14 +202,24 @@ async function ensureSource(flags: UpFlags, dataDir: string): Promise<Source> {
 async function ensureApplication(client: Client, flags: UpFlags, source: Source): Promise<string> {
   const name = flags.app ?? (source.example ? 'example' : (path.basename(source.repoURL).replace(/\.git$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-') || 'app'));
   const apps = client.applications.namespace(APP_NAMESPACE);
+  // HEAD of a local working copy is whatever branch is checked out: pin the branch it is on now,
+  // so `git switch -c feature/x` in the repository does not deploy the feature branch.
+  let targetRevision = flags.revision ?? 'HEAD';
+  if (targetRevision === 'HEAD' && source.local) {
+    const repo = await openRepository({ repoURL: source.repoURL, dataDir: os.tmpdir() });
+    targetRevision = (await repo.defaultBranch()) || 'HEAD';
+    await repo.close();
+  }
   const spec: Application['spec'] = {
-    source: { repoURL: source.repoURL, path: flags.path ?? '.', targetRevision: flags.revision ?? 'HEAD', directory: { recurse: true } },
+    source: { repoURL: source.repoURL, path: flags.path ?? '.', targetRevision, directory: { recurse: true } },
     destination: { namespace: source.destination },
     syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
   };
   try {
     const existing = await apps.get(name);
     const s = existing.spec.source;
+    // A restart keeps the app's revision unless --revision names one.
+    if (flags.revision === undefined || flags.revision === 'HEAD') spec.source.targetRevision = s.targetRevision ?? 'HEAD';
     if (s.repoURL !== spec.source.repoURL || (s.path ?? '.') !== spec.source.path || (s.targetRevision ?? 'HEAD') !== spec.source.targetRevision) {
       await apps.patch(name, { spec: { source: spec.source } }, 'merge');
     }

@@ -47,7 +47,7 @@ export class GitOpsController {
   private readonly apps: SharedIndexInformer<Application>;
   private readonly live: LiveCache;
   private readonly repos: RepoManager;
-  private readonly memory = new Map<string, AppMemory & { repoURL?: string }>();
+  private readonly memory = new Map<string, AppMemory & { repoURL?: string; abort?: AbortController }>();
   private running: Promise<void> | undefined;
   private readonly lastReconciled = new Map<string, number>();
 
@@ -66,7 +66,9 @@ export class GitOpsController {
     this.apps.addEventHandler({
       onAdd: (app) => this.queue.add(keyOf(app)),
       onUpdate: (old, app) => {
-        if (needsReconcile(old, app)) this.queue.add(keyOf(app));
+        if (!needsReconcile(old, app)) return;
+        if (old.metadata.generation !== app.metadata.generation) this.interrupt(keyOf(app));
+        this.queue.add(keyOf(app));
       },
       onDelete: (app) => this.queue.add(keyOf(app as Application)),
     });
@@ -84,6 +86,8 @@ export class GitOpsController {
   }
 
   async stop(): Promise<void> {
+    // A sync waiting on a wave's health must not hold up shutdown: stop it (it resumes on the next start).
+    for (const mem of this.memory.values()) mem.abort?.abort();
     this.queue.shutdown();
     await this.running;
     await this.repos.close();
@@ -162,14 +166,25 @@ export class GitOpsController {
     mem.repoURL = repoURL;
     let repo: GitRepository;
     try {
-      repo = await this.repos.open(repoURL, key, () => this.queue.add(key), await this.credentials(app), app.spec.source.pollInterval);
+      repo = await this.repos.open(
+        repoURL,
+        key,
+        () => {
+          this.interrupt(key);
+          this.queue.add(key);
+        },
+        await this.credentials(app),
+        app.spec.source.pollInterval,
+      );
     } catch (err) {
       const message = `cannot open repository ${repoURL}: ${err instanceof Error ? err.message : String(err)}`;
       const status: ApplicationStatus = { ...app.status, sync: { status: 'Unknown' }, conditions: [{ type: 'ComparisonError', message, lastTransitionTime: rfc3339(this.clock.now()) }] };
       await writeStatus(this.client, app, status);
       return { requeueAfterMs: 10_000 };
     }
-    const deps = { client: this.client, clock: this.clock, live: this.live, metrics: this.metrics, log: this.log, ...(this.opts.waveTimeoutMs ? { waveTimeoutMs: this.opts.waveTimeoutMs } : {}) };
+    const abort = new AbortController();
+    mem.abort = abort;
+    const deps = { client: this.client, clock: this.clock, live: this.live, metrics: this.metrics, log: this.log, signal: abort.signal, ...(this.opts.waveTimeoutMs ? { waveTimeoutMs: this.opts.waveTimeoutMs } : {}) };
     const appClient = this.client.applications.namespace(namespace);
     let request: SyncRequest | undefined;
     if (app.operation?.rollback) {
@@ -214,6 +229,11 @@ export class GitOpsController {
       }
     }
     return result;
+  }
+
+  /** Stop the app's running sync at the next task boundary (it resumes when reconciled again). */
+  private interrupt(key: string): void {
+    this.memory.get(key)?.abort?.abort();
   }
 
   private async finalize(key: string, app: Application) {

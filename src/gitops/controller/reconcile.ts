@@ -26,6 +26,8 @@ export interface ReconcileDeps {
   log: (message: string, err?: unknown) => void;
   /** Longest a sync waits for one wave to become healthy. */
   waveTimeoutMs?: number;
+  /** Aborting it stops a running sync between tasks (a new commit or spec arrived); it resumes on the next reconcile. */
+  signal?: AbortSignal;
 }
 
 /** What the controller remembers about an app between reconciles. */
@@ -124,6 +126,11 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
   let requeueAfterMs = RESYNC_MS;
   if (request || auto) {
     const outcome = await syncApp(deps, writer, status, { revision, desired, inventory, cmp, prune, dryRun: request?.dryRun ?? false, options, ignore, repo, initiatedBy: request?.initiatedBy ?? 'automated' });
+    if (outcome.phase === 'Running') {
+      // Interrupted by a newer commit or spec: record where it stopped and look again at once.
+      await writer.write(status);
+      return { requeueAfterMs: 1 };
+    }
     if (!request?.dryRun) {
       if (outcome.phase === 'Succeeded') memory.attempt = undefined;
       else {
@@ -255,6 +262,7 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
         else if (!progressTimer) progressTimer = deps.clock.setTimeout(() => void flush(), PROGRESS_AFTER_MS);
       },
       ...(deps.waveTimeoutMs ? { waveTimeoutMs: deps.waveTimeoutMs } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     },
     resume,
   );
@@ -264,7 +272,7 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
   const finishedAt = deps.clock.now();
   status.operationState = op(state, finishedAt);
   deps.metrics.recordSync(appRef, state.phase, (finishedAt - startedAt) / 1000);
-  if (input.dryRun) return state;
+  if (input.dryRun || state.phase === 'Running') return state; // a dry run records nothing; an interrupted sync resumes
   // The inventory: what is desired (and applied) now, plus whatever could not be pruned.
   const kept = new Map<string, InventoryEntry>();
   for (const d of input.desired) {

@@ -45,12 +45,14 @@ export async function runSync(plan: SyncPlan, ctx: SyncContext, resume?: SyncSta
     await ctx.onProgress?.(structuredClone(state));
   };
   const runSteps = async (steps: SyncWave[]): Promise<string | undefined | typeof ABORTED> => {
-    for (const step of steps) {
+    for (const [i, step] of steps.entries()) {
       if (done(step)) continue;
       state.phaseIndex = SYNC_PHASES.indexOf(step.phase);
       state.waveIndex = step.wave;
       await progress();
-      const outcome = await runStep(step, plan, ctx, record, prior);
+      // As Argo CD: health gates the next wave; after the last one the sync is done once
+      // everything is applied (and its hooks finished) — the app's health reports the rest.
+      const outcome = await runStep(step, plan, ctx, record, prior, i < steps.length - 1);
       if (outcome !== undefined) return outcome;
     }
     return undefined;
@@ -87,6 +89,7 @@ async function runStep(
   ctx: SyncContext,
   record: (task: SyncTask, update: Partial<ResourceResult>) => void,
   prior: (task: SyncTask) => ResourceResult | undefined,
+  waitForHealth: boolean,
 ): Promise<string | undefined | typeof ABORTED> {
   const dryRun = plan.dryRun === true;
   const timeoutMs = ctx.waveTimeoutMs ?? 5 * 60_000;
@@ -105,7 +108,7 @@ async function runStep(
       }
     } else {
       result = await applyResource(task, ctx, { dryRun, ...(plan.ignore ? { ignore: plan.ignore } : {}) });
-      if (result.status === 'Synced' && task.waitHealth && !dryRun) watched.push({ task, hook: false });
+      if (result.status === 'Synced' && task.waitHealth && waitForHealth && !dryRun) watched.push({ task, hook: false });
     }
     record(task, result);
     if (result.status === 'SyncFailed') {
