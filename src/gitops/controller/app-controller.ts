@@ -67,7 +67,9 @@ export class GitOpsController {
       onAdd: (app) => this.queue.add(keyOf(app)),
       onUpdate: (old, app) => {
         if (!needsReconcile(old, app)) return;
-        if (old.metadata.generation !== app.metadata.generation) this.interrupt(keyOf(app));
+        // A spec change stops a running sync (it resumes against the new spec); our own
+        // `operation: null` write does not.
+        if (JSON.stringify(old.spec) !== JSON.stringify(app.spec)) this.interrupt(keyOf(app));
         this.queue.add(keyOf(app));
       },
       onDelete: (app) => this.queue.add(keyOf(app as Application)),
@@ -183,7 +185,6 @@ export class GitOpsController {
       return { requeueAfterMs: 10_000 };
     }
     const abort = new AbortController();
-    mem.abort = abort;
     const deps = { client: this.client, clock: this.clock, live: this.live, metrics: this.metrics, log: this.log, signal: abort.signal, ...(this.opts.waveTimeoutMs ? { waveTimeoutMs: this.opts.waveTimeoutMs } : {}) };
     const appClient = this.client.applications.namespace(namespace);
     let request: SyncRequest | undefined;
@@ -214,7 +215,14 @@ export class GitOpsController {
         }
       }
     }
+    const running = app.status?.operationState;
+    if (!request && running?.phase === 'Running' && running.operation && running.operation !== 'automated' && running.operation !== 'rollback' && running.revision) {
+      // A requested sync that was interrupted (by a newer commit, a spec change or a restart) is
+      // finished before anything else, as Argo CD keeps an operation until it completes.
+      request = { initiatedBy: running.operation, revision: running.revision };
+    }
     const fresh = request ? await appClient.get(name) : app;
+    mem.abort = abort; // from here on, a newer commit or spec interrupts the sync
     const result = await reconcileApplication(deps, fresh, repo, mem, request);
     if (app.spec.previews?.branches?.length) {
       const latest = (await appClient.get(name)) as Application;

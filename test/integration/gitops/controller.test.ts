@@ -112,6 +112,23 @@ describe('the Application controller', () => {
     expect(gitops.metrics.render()).toContain('gitplane_app_sync_duration_seconds_count{namespace="gitplane-system",name="retry"} 3');
   });
 
+  it('a sync waiting on an unhealthy wave is interrupted by the next commit, which goes live at once', async () => {
+    // No controllers run here, so a Deployment never becomes available: wave 1 waits on it.
+    const deploy = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: stuck\nspec:\n  selector:\n    matchLabels: { app: stuck }\n  template:\n    metadata:\n      labels: { app: stuck }\n    spec:\n      containers: [{ name: c, image: busybox }]\n`;
+    const later = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: later\n  annotations:\n    gitplane.io/sync-wave: "1"\ndata:\n  value: "x"\n`;
+    const r = await repo({ 'deploy.yaml': deploy, 'later.yaml': later });
+    await apps().create(application('stuck', r.dir, 'stuck-ns') as never);
+    await eventually(async () => (await client.deployments.namespace('stuck-ns').get('stuck').catch(() => undefined)) !== undefined, 'wave 0 applied');
+    expect(await value('stuck-ns', 'later')).toBeUndefined(); // wave 1 waits
+    const fixed = await r.commit({ 'deploy.yaml': null, 'now.yaml': cm('now', 'live') }, 'drop the stuck deployment');
+    await eventually(async () => (await value('stuck-ns', 'now')) === 'live', 'the next commit to go live without waiting out the wave', 5_000);
+    await eventually(async () => {
+      const a = await app('stuck');
+      return a.status?.sync?.revision === fixed && a.status.operationState?.phase === 'Succeeded' && a.status.operationState.revision === fixed;
+    }, 'the app to finish its sync at the new commit');
+    expect(await value('stuck-ns', 'later')).toBe('x');
+  });
+
   it('an emergency sync to an older revision turns automated sync off until re-enabled', async () => {
     const r = await repo({ 'a.yaml': cm('a', 'v1') });
     const v1 = await gitAsync(r.dir, 'rev-parse', 'HEAD');
