@@ -172,8 +172,8 @@ export class GitOpsController {
         repoURL,
         key,
         () => {
-          this.interrupt(key);
           this.queue.add(key);
+          void this.interruptIfMoved(key);
         },
         await this.credentials(app),
         app.spec.source.pollInterval,
@@ -237,6 +237,19 @@ export class GitOpsController {
       }
     }
     return result;
+  }
+
+  /** Interrupt the app's running sync if what it syncs now resolves to another commit (refs move for many reasons). */
+  private async interruptIfMoved(key: string): Promise<void> {
+    const mem = this.memory.get(key);
+    const syncing = mem?.syncing;
+    if (!syncing || !mem.repoURL) return;
+    try {
+      const repo = await this.repos.peek(mem.repoURL);
+      if (repo && (await repo.resolveRevision(syncing.target)) !== syncing.revision) this.interrupt(key);
+    } catch {
+      // the next reconcile reports what is wrong with the repository
+    }
   }
 
   /** Stop the app's running sync at the next task boundary (it resumes when reconciled again). */

@@ -35,6 +35,8 @@ export interface AppMemory {
   renderer: Renderer;
   /** The revision and spec generation the last automated sync attempt was for, and how many times it failed. */
   attempt?: { revision: string; generation: number; failures: number; nextAt: number };
+  /** The sync running now: what it was asked for (a branch, tag or SHA) and the commit that resolved to. */
+  syncing?: { target: string | undefined; revision: string };
 }
 
 export interface SyncRequest {
@@ -125,7 +127,9 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
   }
   let requeueAfterMs = RESYNC_MS;
   if (request || auto) {
+    memory.syncing = { target: target === 'HEAD' ? undefined : target, revision };
     const outcome = await syncApp(deps, writer, status, { revision, desired, inventory, cmp, prune, dryRun: request?.dryRun ?? false, options, ignore, repo, initiatedBy: request?.initiatedBy ?? 'automated' });
+    memory.syncing = undefined;
     if (outcome.phase === 'Running') {
       // Interrupted by a newer commit or spec: record where it stopped and look again at once.
       await writer.write(status);

@@ -61,6 +61,11 @@ export class RepoManager {
     return entry.repo;
   }
 
+  /** The repository for `url` if it is open (without subscribing). */
+  peek(url: string): Promise<GitRepository> | undefined {
+    return this.entries.get(normalizeUrl(url))?.repo;
+  }
+
   /** Stop telling `subscriber` about `url`; the last one out closes the repository. */
   async release(url: string, subscriber: string): Promise<void> {
     const key = normalizeUrl(url);
