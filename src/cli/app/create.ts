@@ -2,6 +2,7 @@
 // made absolute, the cascading-delete finalizer unless --no-cascade); --upsert
 // replaces the spec of an existing one.
 
+import { tmpdir } from 'node:os';
 import type { Command } from 'commander';
 import type { Application } from '../../api/generated/index.js';
 import { isAlreadyExists } from '../../client/index.js';
@@ -38,6 +39,7 @@ export function registerCreate(app: Command): void {
           if (err instanceof UsageProblem) usageError(cmd, err.message);
           throw err;
         }
+        await pinLocalBranch(desired, cmd.getOptionValueSource('revision') === 'default');
         const apps = appsClient(ctx);
         try {
           await apps.create(desired);
@@ -66,4 +68,20 @@ export function registerCreate(app: Command): void {
     '# Preview every feature branch in its own namespace:',
     "gitplane app create web --repo . --auto-sync --auto-prune --preview-branches 'feature/*' --preview-namespace '{{app}}-{{branch}}'",
   ]);
+}
+
+/**
+ * HEAD of a local working copy is whatever branch is checked out, so an app on HEAD would deploy
+ * any branch someone switches to there. Unless --revision was given, pin the branch checked
+ * out now (as `gitplane up` does); remote URLs keep HEAD (the remote's default branch).
+ */
+async function pinLocalBranch(app: Application, defaulted: boolean): Promise<void> {
+  const source = app.spec.source;
+  if (!defaulted || /^https?:\/\//i.test(source.repoURL) || (source.targetRevision ?? 'HEAD') !== 'HEAD') return;
+  const { openRepository } = await import('../../gitops/source/index.js');
+  const repo = await openRepository({ repoURL: source.repoURL, dataDir: tmpdir() }).catch(() => undefined);
+  if (!repo) return; // the controller reports an unusable repository on the app
+  const branch = await repo.defaultBranch().catch(() => '');
+  await repo.close();
+  if (branch) source.targetRevision = branch;
 }

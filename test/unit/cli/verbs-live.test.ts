@@ -51,6 +51,8 @@ describe('app verbs against a live cluster', () => {
 
   it('creates, diffs and syncs an app', async () => {
     expect((await runCli(['app', 'create', 'web', '--repo', repo, '--path', 'deploy', '--dest-namespace', 'default', ...kc])).code).toBe(0);
+    // A local working copy's HEAD is pinned to the branch checked out, so switching branches there deploys nothing.
+    expect((await client.applications.namespace('gitplane-system').get('web')).spec.source.targetRevision).toBe('main');
     const before = await runCli(['app', 'diff', 'web', '--no-color', ...kc]);
     expect(before.code).toBe(1);
     expect(before.stdout).toContain('+++ desired/ConfigMap/default/settings');
