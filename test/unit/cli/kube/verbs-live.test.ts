@@ -218,10 +218,14 @@ describe('kubectl-like verbs against a live cluster', () => {
 
   it('get -w prints the current rows, then each change, until --request-timeout', async () => {
     const watching = cli('get', 'deploy', 'web', '-w', '--output-watch-events', '--request-timeout', '3s');
-    // Changes while it watches (the second in case the first landed before the list).
-    await new Promise((r) => setTimeout(r, 500));
-    await client.deployments.namespace('default').patch('web', { spec: { replicas: 1 } }, 'merge');
-    await new Promise((r) => setTimeout(r, 1000));
+    // Keep changing the Deployment until the watch ends, so changes land after its list
+    // whenever that happens (the pause paces the changes; nothing waits for a result).
+    let ended = false;
+    void watching.finally(() => (ended = true));
+    for (let replicas = 1; !ended; replicas = replicas === 1 ? 2 : 1) {
+      await client.deployments.namespace('default').patch('web', { spec: { replicas } }, 'merge');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await client.deployments.namespace('default').patch('web', { spec: { replicas: 2 } }, 'merge');
     const w = await watching;
     expect(w.code, w.stderr).toBe(0);
