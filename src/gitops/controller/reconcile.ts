@@ -11,7 +11,7 @@ import { healthOf } from '../health/index.js';
 import { formatRenderError, type Renderer } from '../render/index.js';
 import type { GitRepository } from '../source/index.js';
 import { planSync, runSync, type InventoryEntry, type ResourceResult, type SyncState } from '../sync/index.js';
-import { resourceIdOf, type DesiredObject } from '../types.js';
+import { resourceIdOf, resourceKey, type DesiredObject } from '../types.js';
 import { compareApp, versionOf, type Comparison } from './compare.js';
 import { appendHistory, historyEntry, markHealthy } from './history.js';
 import type { LiveCache } from './live-cache.js';
@@ -277,31 +277,35 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
   status.operationState = op(state, finishedAt);
   deps.metrics.recordSync(appRef, state.phase, (finishedAt - startedAt) / 1000);
   if (input.dryRun || state.phase === 'Running') return state; // a dry run records nothing; an interrupted sync resumes
-  // The inventory: what is desired (and applied) now, plus whatever could not be pruned.
-  const kept = new Map<string, InventoryEntry>();
-  for (const d of input.desired) {
-    const id = resourceIdOf(d.object);
-    kept.set(`${id.group}/${id.kind}/${id.namespace}/${id.name}`, { ...id, version: versionOf(d.object.apiVersion) });
-  }
-  for (const r of state.results) {
-    if (r.status === 'Pruned') continue;
-    const key = `${r.group}/${r.kind}/${r.namespace}/${r.name}`;
-    if (!kept.has(key) && (r.status === 'PruneSkipped' || r.operation === 'failed')) kept.set(key, { group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name });
-  }
-  for (const e of [...input.inventory, ...input.cmp.orphans]) {
-    const key = `${e.group}/${e.kind}/${e.namespace}/${e.name}`;
-    if (!kept.has(key) && !state.results.some((r) => r.status === 'Pruned' && `${r.group}/${r.kind}/${r.namespace}/${r.name}` === key)) kept.set(key, e);
-  }
-  status.inventory = { revision: input.revision, entries: [...kept.values()].sort((a, b) => `${a.group}/${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.namespace}/${b.name}`)) };
+  status.inventory = { revision: input.revision, entries: nextInventory(input.desired, [...input.inventory, ...input.cmp.orphans], state.results) };
+  // A deployment is a new revision, or a requested sync that changed something at the same one.
   const changed = state.results.some((r) => r.operation === 'created' || r.operation === 'configured' || r.operation === 'pruned');
   const lastDeployed = status.history?.[status.history.length - 1]?.revision;
-  if (state.phase === 'Succeeded' && (lastDeployed !== input.revision || changed)) {
-    if (lastDeployed !== input.revision || input.initiatedBy !== 'automated') {
-      const commit = await input.repo.commitInfo(input.revision);
-      status.history = appendHistory(status.history ?? [], historyEntry(status.history ?? [], commit, state.results, new Date(finishedAt)));
-    }
+  if (state.phase === 'Succeeded' && (lastDeployed !== input.revision || (changed && input.initiatedBy !== 'automated'))) {
+    const commit = await input.repo.commitInfo(input.revision);
+    status.history = appendHistory(status.history ?? [], historyEntry(status.history ?? [], commit, state.results, new Date(finishedAt)));
   }
   return state;
+}
+
+/** The inventory after a sync: what is desired now, plus every earlier entry that was not pruned (skipped or failed). */
+function nextInventory(desired: DesiredObject[], previous: InventoryEntry[], results: ResourceResult[]): InventoryEntry[] {
+  const kept = new Map<string, InventoryEntry>();
+  for (const d of desired) {
+    const id = resourceIdOf(d.object);
+    kept.set(resourceKey(id), { ...id, version: versionOf(d.object.apiVersion) });
+  }
+  const pruned = new Set<string>();
+  for (const r of results) {
+    const key = resourceKey(r);
+    if (r.status === 'Pruned') pruned.add(key);
+    else if (!kept.has(key) && (r.status === 'PruneSkipped' || r.operation === 'failed')) kept.set(key, { group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name });
+  }
+  for (const e of previous) {
+    const key = resourceKey(e);
+    if (!kept.has(key) && !pruned.has(key)) kept.set(key, e);
+  }
+  return [...kept.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, e]) => e);
 }
 
 function backoffMs(app: Application, failures: number): number {
