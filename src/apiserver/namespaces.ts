@@ -7,6 +7,7 @@
 import { forbidden, notFound } from '../api/status.js';
 import type { ServerContext } from './context.js';
 import type { Obj } from './registry/codec.js';
+import { timestamp } from './registry/rest.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'gitplane-system'];
 
@@ -135,7 +136,7 @@ export class NamespaceLifecycle {
       (obj: Obj) => {
         const message = `Some resources are remaining: ${left} object(s) still being deleted`;
         const conditions = (obj.status?.conditions ?? []).filter((c: Obj) => c.type !== 'NamespaceContentRemaining');
-        conditions.push({ type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message, lastTransitionTime: new Date(this.ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+        conditions.push({ type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message, lastTransitionTime: timestamp(this.ctx.clock.now()) });
         obj.status = { ...(obj.status ?? {}), phase: 'Terminating', conditions };
         return obj;
       },

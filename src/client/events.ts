@@ -5,6 +5,7 @@
 // the caller. Controllers and the node agent both record through this.
 
 import type { Client } from './client.js';
+import { apiTime as timestamp } from '../util/time.js';
 
 export interface EventTarget {
   apiVersion?: string;
@@ -19,9 +20,6 @@ export interface EventSource {
   host?: string;
 }
 
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export class ClientEventRecorder {
   private readonly recent = new Map<string, { name: string; count: number }>();

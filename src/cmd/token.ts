@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { addToken, deleteToken, listTokens, type TokenEntry } from '../apiserver/auth.js';
 import { examples } from '../cli/command.js';
+import { apiTime as isoSeconds } from '../util/time.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -40,9 +41,6 @@ function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The URL of the data dir's running API server (its apiserver.json), if any. */
 function recordedServerUrl(dataDir: string): string | undefined {

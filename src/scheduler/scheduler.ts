@@ -22,6 +22,7 @@ import { clientBinder } from './plugins/default-binder/index.js';
 import { defaultPlugins } from './plugins/registry.js';
 import { SchedulingQueue, type QueuedPodInfo } from './queue.js';
 import { ScheduleAlgorithm } from './schedule-one.js';
+import { apiTime as timestamp } from '../util/time.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -73,9 +74,6 @@ export interface SchedulerStats {
 const isAssigned = (pod: Pod): boolean => !!pod.spec?.nodeName;
 const isTerminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function sameJson(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);

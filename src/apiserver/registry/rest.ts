@@ -12,6 +12,8 @@ import { ErrCompacted, ErrFutureRev, prefixEnd, type Compare, type RequestOp, ty
 import type { Clock } from '../../util/clock.js';
 import type { Codec, Obj } from './codec.js';
 import { listPrefix, objectKey, type ResourceInfo } from './resources.js';
+import { apiTime as timestamp } from '../../util/time.js';
+export { apiTime as timestamp } from '../../util/time.js';
 
 /** What a kind adds to the generic flow (defaults, status handling, allocations). */
 export interface Strategy {
@@ -73,9 +75,6 @@ export type Subresource = '' | 'status' | 'internal';
 const MAX_CONFLICT_RETRIES = 10;
 const GENERATE_NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
-export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The parts of an object other than metadata and status: what generation tracks. */
 function specOf(obj: Obj): Obj {

@@ -5,6 +5,7 @@
 
 import type { RevisionHistory } from '../../api/generated/index.js';
 import type { CommitInfo } from '../../gitops/types.js';
+import { apiTime } from '../../util/time.js';
 
 export type LiveState =
   | { state: 'live'; historyId: number; revision: string; deployedAt?: string; healthyAt?: string }
@@ -85,7 +86,7 @@ export async function joinAudit(
 }
 
 function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return apiTime(seconds * 1000);
 }
 
 /** How an entry's LIVE column reads: the deployment time, "pending" or "before history". */

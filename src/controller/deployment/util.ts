@@ -6,6 +6,8 @@
 
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from '../../api/generated/index.js';
 import { templatesEqualIgnoringHash } from './hash.js';
+import { apiTime as timestamp } from '../../util/time.js';
+export { apiTime as timestamp } from '../../util/time.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
@@ -320,9 +322,6 @@ export function proportionalSizes(d: Deployment, active: ReplicaSet[]): { sizes:
 // ---------------------------------------------------------------------------
 // Conditions and progress.
 
-export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function getCondition(status: DeploymentStatus | undefined, type: string): DeploymentCondition | undefined {
   return status?.conditions?.find((c) => c.type === type);

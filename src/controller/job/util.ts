@@ -4,6 +4,8 @@
 // of completed indexes ("1,3-5,7").
 
 import type { Job, JobCondition, Pod } from '../../api/generated/index.js';
+import { apiTime as rfc3339 } from '../../util/time.js';
+export { apiTime as rfc3339 } from '../../util/time.js';
 
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 export const LEGACY_JOB_NAME_LABEL = 'job-name';
@@ -17,11 +19,6 @@ export const JOB_FAILED = 'Failed';
 export const JOB_SUSPENDED = 'Suspended';
 export const JOB_FAILURE_TARGET = 'FailureTarget';
 export const JOB_SUCCESS_CRITERIA_MET = 'SuccessCriteriaMet';
-
-/** metav1.Time's wire form: RFC 3339 in UTC, whole seconds. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function parseTime(value: string | undefined): number | undefined {
   if (!value) return undefined;

@@ -25,6 +25,7 @@ import type { TimerHandle } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/context.js';
 import { keyOf, QueueController, splitKey } from '../runtime/queue-controller.js';
 import { condition, desiredTaints, effectiveTolerations, matchingTolerations, minTolerationMs, noExecuteTaints, sameTaints, TAINT_UNREACHABLE } from './taints.js';
+import { apiTime as timestamp } from '../../util/time.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 /** The conditions a silent node gets Unknown for. */
@@ -58,9 +59,6 @@ interface NodeHealth {
   readyStatus: string | undefined;
 }
 
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function unwrap<T>(obj: T | DeletedFinalStateUnknown<T>): T {
   return obj instanceof DeletedFinalStateUnknown ? obj.obj : obj;

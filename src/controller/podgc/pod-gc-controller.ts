@@ -17,6 +17,7 @@ import type { Node, Pod, PodCondition } from '../../api/generated/index.js';
 import { isConflict, isNotFound, type Lister, type SharedIndexInformer } from '../../client/index.js';
 import type { TimerHandle } from '../../util/clock.js';
 import type { Controller, ControllerContext } from '../runtime/context.js';
+import { apiTime as timestamp } from '../../util/time.js';
 
 export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
 
@@ -29,9 +30,6 @@ export interface PodGCControllerOptions {
   orphanQuarantineMs?: number;
 }
 
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function isPodTerminated(pod: Pod): boolean {
   const phase = pod.status?.phase;

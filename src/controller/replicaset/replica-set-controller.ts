@@ -18,6 +18,7 @@ import { controllerRef, newControllerRef, type OwnerReference } from '../runtime
 import { keyOf, QueueController, splitKey } from '../runtime/queue-controller.js';
 import { claimObjects } from './claim.js';
 import { isPodActive, isPodAvailable, isPodReady, nextAvailableInMs, podFromTemplate, podsToDelete } from './pod-util.js';
+import { apiTime as timestamp } from '../../util/time.js';
 
 export interface ReplicaSetControllerOptions {
   /** Parallel syncs (different ReplicaSets). Default 5. */
@@ -31,9 +32,6 @@ const DEFAULT_BURST_REPLICAS = 500;
 /** kube's SlowStartInitialBatchSize: creates go 1, 2, 4, 8, … at a time, stopping at the first failure. */
 const SLOW_START_INITIAL_BATCH_SIZE = 1;
 
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function podKey(pod: Pod): string {
   return keyOf(pod);

@@ -5,6 +5,7 @@
 import type { RevisionHistory } from '../../api/generated/index.js';
 import type { ResourceResult } from '../sync/index.js';
 import type { CommitInfo, GitIdentity } from '../types.js';
+import { apiTime } from '../../util/time.js';
 
 /** Entries kept, like Argo CD's revisionHistoryLimit default. */
 export const HISTORY_LIMIT = 10;
@@ -27,7 +28,7 @@ export function historyEntry(history: RevisionHistory[], commit: CommitInfo, res
     author: formatIdentity(commit.author),
     committer: formatIdentity(commit.committer),
     message: commit.message.trimEnd(),
-    deployedAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    deployedAt: apiTime(now.getTime()),
     resources: counts,
   };
 }
@@ -40,5 +41,5 @@ export function appendHistory(history: RevisionHistory[], entry: RevisionHistory
 export function markHealthy(history: RevisionHistory[], revision: string, now: Date): RevisionHistory[] {
   const last = history[history.length - 1];
   if (!last || last.revision !== revision || last.healthyAt) return history;
-  return [...history.slice(0, -1), { ...last, healthyAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z') }];
+  return [...history.slice(0, -1), { ...last, healthyAt: apiTime(now.getTime()) }];
 }

@@ -5,6 +5,7 @@
 import type { Application, ApplicationCondition, ApplicationStatus } from '../../api/generated/index.js';
 import { createMergePatch, deepEqual, type JsonObject } from '../../api/patch/index.js';
 import type { Client } from '../../client/index.js';
+export { apiTime as rfc3339 } from '../../util/time.js';
 
 export type ConditionType = 'ComparisonError' | 'SyncError' | 'InvalidSpecError' | 'SyncWarning';
 
@@ -18,9 +19,6 @@ export function setConditions(current: ApplicationCondition[] | undefined, types
   return [...kept, ...merged];
 }
 
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /**
  * Writes one app's status, always as a patch against the copy it last read or wrote, with

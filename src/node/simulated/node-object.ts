@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Lease, Node, NodeCondition, NodeStatus, ResourceList, Taint } from '../../api/generated/index.js';
+import { apiTime } from '../../util/time.js';
 
 export const RUNTIME_VERSION = 'simulated://0.1.0';
 export const KUBELET_VERSION = 'v1.31.4-gitplane';
@@ -20,10 +21,7 @@ export interface SimulatedNodeSpec {
 
 export const DEFAULT_CAPACITY: Readonly<Record<string, string>> = { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
 
-/** API Time: RFC 3339 in whole seconds. */
-export function apiTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { apiTime };
 
 /** API MicroTime: RFC 3339 with six fractional digits. */
 export function apiMicroTime(ms: number): string {
