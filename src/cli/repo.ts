@@ -19,16 +19,8 @@ async function credentials(client: Client, app: Application): Promise<GitAuthOpt
   if (!ref) return undefined;
   try {
     const secret = await client.secrets.namespace(app.metadata.namespace ?? 'default').get(ref.name);
-    const field = (k: string) => {
-      const v = secret.data?.[k];
-      return v !== undefined ? Buffer.from(v, 'base64').toString('utf8') : secret.stringData?.[k];
-    };
-    const auth: GitAuthOptions = {};
-    for (const k of ['username', 'password', 'token'] as const) {
-      const v = field(k);
-      if (v !== undefined) auth[k] = v;
-    }
-    return auth;
+    const { gitAuthFromSecret } = await import('../gitops/source/index.js');
+    return gitAuthFromSecret(secret);
   } catch {
     return undefined; // not allowed to read it: try without (public repositories still work)
   }

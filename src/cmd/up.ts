@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Application } from '../api/generated/index.js';
-import { createClient, inProcessTransport, type Client } from '../client/index.js';
+import { createClient, inProcessTransport, isNotFound, type Client } from '../client/index.js';
 import { startControllerManager } from '../controller/manager.js';
 import { RESOURCES_FINALIZER } from '../gitops/controller/index.js';
 import { initRepositoryFrom, openRepository } from '../gitops/source/index.js';
@@ -224,7 +224,7 @@ async function ensureApplication(client: Client, flags: UpFlags, source: Source)
       await apps.patch(name, { spec: { source: spec.source } }, 'merge');
     }
   } catch (err) {
-    if ((err as { code?: number }).code !== 404) throw err;
+    if (!isNotFound(err)) throw err;
     await apps.create({ apiVersion: 'gitplane.io/v1alpha1', kind: 'Application', metadata: { name, namespace: APP_NAMESPACE, finalizers: [RESOURCES_FINALIZER] }, spec });
   }
   return name;

@@ -93,6 +93,11 @@ export function resourceIdOf(obj: { apiVersion?: string; kind?: string; metadata
   };
 }
 
+/** "apps/v1", or "v1" for the core group: the apiVersion of an inventory entry (group + version). */
+export function apiVersionOf(entry: { group?: string; version: string }): string {
+  return entry.group ? `${entry.group}/${entry.version}` : entry.version;
+}
+
 /** "Deployment web/frontend", "Namespace web": how messages name a resource. */
 export function describeResource(id: ResourceId): string {
   return id.namespace ? `${id.kind} ${id.namespace}/${id.name}` : `${id.kind} ${id.name}`;

@@ -7,7 +7,7 @@ import type { Client } from '../../client/index.js';
 import { isNotFound } from '../../client/index.js';
 import type { PruneDiff, ResourceDiff } from '../../gitops/diff/index.js';
 import type { GitRepository } from '../../gitops/source/index.js';
-import { ANNOTATIONS, resourceIdOf, resourceKey, type KubeObject, type RenderError, type ResourceId } from '../../gitops/types.js';
+import { apiVersionOf, ANNOTATIONS, resourceIdOf, resourceKey, type KubeObject, type RenderError, type ResourceId } from '../../gitops/types.js';
 import { targetOf } from '../repo.js';
 
 export interface AppDiff {
@@ -90,7 +90,7 @@ export async function computeAppDiff(app: Application, repo: GitRepository, getL
 
 function addCandidate(map: Map<string, { id: ResourceId; apiVersion: string }>, group: string, version: string, kind: string, namespace: string, name: string): void {
   const id = { group, kind, namespace, name };
-  map.set(resourceKey(id), { id, apiVersion: group ? `${group}/${version}` : version });
+  map.set(resourceKey(id), { id, apiVersion: apiVersionOf({ group, version }) });
 }
 
 async function inBatches<T>(items: T[], fn: (item: T) => Promise<void>, size = 16): Promise<void> {

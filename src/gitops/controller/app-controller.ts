@@ -6,15 +6,15 @@
 
 import type { Application, ApplicationStatus } from '../../api/generated/index.js';
 import type { ApiHandler } from '../../api/handler.js';
-import { runWorkers, WorkQueue, type Client, type SharedIndexInformer, InformerFactory } from '../../client/index.js';
+import { isNotFound, runWorkers, WorkQueue, type Client, type SharedIndexInformer, InformerFactory } from '../../client/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { Renderer } from '../render/index.js';
-import { parsePushWebhook, repoMatches, type GitRepository } from '../source/index.js';
+import { gitAuthFromSecret, parsePushWebhook, repoMatches, type GitAuthOptions, type GitRepository } from '../source/index.js';
 import { LiveCache } from './live-cache.js';
 import { GitOpsMetrics } from './metrics.js';
 import { reconcilePreviews, RESOURCES_FINALIZER } from './previews.js';
 import { reconcileApplication, type AppMemory, type SyncRequest } from './reconcile.js';
-import { RepoManager, type RepoCredentials } from './repos.js';
+import { RepoManager } from './repos.js';
 import { rollback } from './rollback.js';
 import { deleteManagedResources } from './finalizer.js';
 import { checkSpec } from './spec-check.js';
@@ -136,8 +136,8 @@ export class GitOpsController {
     // The informer tells us the app exists; the reconcile itself starts from a fresh read, so
     // its status patches are never based on a copy older than our own last write.
     const cached = this.apps.lister().get(namespace, name);
-    let app = cached ? await this.client.applications.namespace(namespace).get(name).catch((err: { code?: number }) => {
-      if (err.code === 404) return undefined;
+    let app = cached ? await this.client.applications.namespace(namespace).get(name).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
       throw err;
     }) : undefined;
     const memory = this.memory.get(key);
@@ -269,20 +269,10 @@ export class GitOpsController {
     return;
   }
 
-  private async credentials(app: Application): Promise<RepoCredentials | undefined> {
+  private async credentials(app: Application): Promise<GitAuthOptions | undefined> {
     const ref = app.spec.source.secretRef;
     if (!ref) return undefined;
-    const secret = await this.client.secrets.namespace(app.metadata.namespace ?? 'default').get(ref.name);
-    const field = (k: string) => {
-      const v = secret.data?.[k];
-      return v === undefined ? (secret.stringData?.[k] ?? undefined) : Buffer.from(v, 'base64').toString('utf8');
-    };
-    const creds: RepoCredentials = {};
-    for (const k of ['username', 'password', 'token'] as const) {
-      const v = field(k);
-      if (v !== undefined) creds[k] = v;
-    }
-    return creds;
+    return gitAuthFromSecret(await this.client.secrets.namespace(app.metadata.namespace ?? 'default').get(ref.name));
   }
 }
 

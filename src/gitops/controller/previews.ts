@@ -4,7 +4,7 @@
 // branch, the child app and its namespace are deleted.
 
 import type { Application, PreviewStatus } from '../../api/generated/index.js';
-import type { Client } from '../../client/index.js';
+import { isNotFound, type Client } from '../../client/index.js';
 import type { GitRepository } from '../source/index.js';
 
 export const PREVIEW_OF_LABEL = 'gitplane.io/preview-of';
@@ -99,6 +99,6 @@ export async function reconcilePreviews(client: Client, app: Application, repo: 
 }
 
 function ignoreNotFound(err: unknown): undefined {
-  if ((err as { code?: number }).code === 404) return undefined;
+  if (isNotFound(err)) return undefined;
   throw err;
 }

@@ -4,14 +4,14 @@
 // A render or validation error applies nothing and prunes nothing.
 
 import type { Application, ApplicationCondition, ApplicationStatus, OperationState } from '../../api/generated/index.js';
-import type { Client, ReconcileResult } from '../../client/index.js';
+import { isNotFound, type Client, type ReconcileResult } from '../../client/index.js';
 import type { Clock } from '../../util/clock.js';
 import type { IgnoreRule } from '../diff/index.js';
 import { healthOf } from '../health/index.js';
 import { formatRenderError, type Renderer } from '../render/index.js';
 import type { GitRepository } from '../source/index.js';
 import { planSync, runSync, type InventoryEntry, type ResourceResult, type SyncState } from '../sync/index.js';
-import { resourceIdOf, resourceKey, type DesiredObject } from '../types.js';
+import { apiVersionOf, resourceIdOf, resourceKey, type DesiredObject } from '../types.js';
 import { compareApp, versionOf, type Comparison } from './compare.js';
 import { appendHistory, historyEntry, markHealthy } from './history.js';
 import type { LiveCache } from './live-cache.js';
@@ -101,7 +101,7 @@ export async function reconcileApplication(deps: ReconcileDeps, app: Application
 
   // 2. Compare with the live cache (watching every kind involved).
   const inventory: InventoryEntry[] = (status.inventory?.entries ?? []).map((e) => ({ group: e.group ?? '', version: e.version, kind: e.kind, namespace: e.namespace ?? '', name: e.name }));
-  const kinds = [...desired.map((d) => d.object), ...inventory.map((e) => ({ apiVersion: e.group ? `${e.group}/${e.version}` : e.version, kind: e.kind }))];
+  const kinds = [...desired.map((d) => d.object), ...inventory.map((e) => ({ apiVersion: apiVersionOf(e), kind: e.kind }))];
   await deps.live.ensure(kinds.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind })));
   const ignore = (app.spec.ignoreDifferences ?? []) as IgnoreRule[];
   const compare = (): Comparison =>
@@ -247,13 +247,12 @@ async function syncApp(deps: ReconcileDeps, writer: StatusWriter, status: Applic
       client: deps.client,
       clock: deps.clock,
       getLive: async (id) => {
-        const version = id.version ?? deps.live.apiVersionOf(id.group, id.kind);
-        const apiVersion = version && version.includes('/') ? version : id.group ? `${id.group}/${version ?? 'v1'}` : (version ?? 'v1');
+        const apiVersion = id.version !== undefined ? apiVersionOf({ group: id.group, version: id.version }) : (deps.live.apiVersionOf(id.group, id.kind) ?? apiVersionOf({ group: id.group, version: 'v1' }));
         try {
           const rc = deps.client.resource(apiVersion, id.kind);
           return (await (id.namespace ? rc.namespace(id.namespace) : rc).get(id.name)) as never;
         } catch (err) {
-          if ((err as { code?: number }).code === 404) return undefined;
+          if (isNotFound(err)) return undefined;
           throw err;
         }
       },

@@ -5,13 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { DEFAULT_POLL, openRepository, schedulePoll, watchRepository, type GitRepository } from '../source/index.js';
-
-export interface RepoCredentials {
-  username?: string;
-  password?: string;
-  token?: string;
-}
+import { DEFAULT_POLL, openRepository, schedulePoll, watchRepository, type GitAuthOptions, type GitRepository } from '../source/index.js';
 
 interface Entry {
   url: string;
@@ -40,7 +34,7 @@ export class RepoManager {
    * (under `subscriber`) whenever its refs may have moved. Opening again with other
    * credentials re-opens it.
    */
-  async open(url: string, subscriber: string, onChange: () => void, creds?: RepoCredentials, poll?: string): Promise<GitRepository> {
+  async open(url: string, subscriber: string, onChange: () => void, creds?: GitAuthOptions, poll?: string): Promise<GitRepository> {
     const key = normalizeUrl(url);
     const credentialsHash = hash(JSON.stringify(creds ?? {}));
     let entry = this.entries.get(key);
@@ -96,7 +90,7 @@ export class RepoManager {
     for (const [key, entry] of [...this.entries]) await this.closeEntry(key, entry);
   }
 
-  private async start(entry: Entry, creds: RepoCredentials | undefined, poll: string | undefined): Promise<GitRepository> {
+  private async start(entry: Entry, creds: GitAuthOptions | undefined, poll: string | undefined): Promise<GitRepository> {
     const repo = await openRepository({
       repoURL: entry.url,
       dataDir: path.join(this.opts.dataDir, 'repos'),

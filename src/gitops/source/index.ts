@@ -7,7 +7,7 @@ export type { BranchInfo } from './refs.js';
 export type { FileChange, FileChangeKind } from './changes.js';
 export type { LogEntry, LogOptions } from './history.js';
 export type { CacheLimits, ReadStats } from './objects.js';
-export type { GitAuthOptions } from './remote.js';
+export { gitAuthFromSecret, type GitAuthOptions } from './remote.js';
 export { GitAuthError, GitSourceError, RevertConflictError, RevertError, RevisionNotFoundError, redactURL } from './errors.js';
 export { watchRepository, type RepositoryWatcher, type WatchOptions } from './watch.js';
 export { DEFAULT_POLL, schedulePoll, validatePoll, type PollHandle, type PollOptions } from './poll.js';

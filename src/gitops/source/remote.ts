@@ -15,6 +15,17 @@ export interface GitAuthOptions {
   token?: string;
 }
 
+/** The `username`, `password` and `token` keys of a Secret (base64 `data`, or `stringData`). */
+export function gitAuthFromSecret(secret: { data?: Record<string, string>; stringData?: Record<string, string> }): GitAuthOptions {
+  const auth: GitAuthOptions = {};
+  for (const key of ['username', 'password', 'token'] as const) {
+    const encoded = secret.data?.[key];
+    const value = encoded !== undefined ? Buffer.from(encoded, 'base64').toString('utf8') : secret.stringData?.[key];
+    if (value !== undefined) auth[key] = value;
+  }
+  return auth;
+}
+
 export function hasCredentials(auth: GitAuthOptions | undefined): boolean {
   return Boolean(auth && (auth.token || auth.username || auth.password));
 }

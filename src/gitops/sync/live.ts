@@ -3,7 +3,7 @@
 // the server does not serve read as undefined.
 
 import { isNotFound, type Client } from '../../client/index.js';
-import { resourceIdOf, resourceKey, type DesiredObject, type KubeObject, type ResourceId } from '../types.js';
+import { apiVersionOf, resourceIdOf, resourceKey, type DesiredObject, type KubeObject, type ResourceId } from '../types.js';
 import type { InventoryEntry } from './types.js';
 
 export interface LiveRef extends ResourceId {
@@ -13,7 +13,7 @@ export interface LiveRef extends ResourceId {
 /** The refs planSync will look up for this input. */
 export function liveRefsFor(desired: DesiredObject[], inventory: InventoryEntry[], createNamespace?: string): LiveRef[] {
   const refs: LiveRef[] = desired.map(({ object }) => ({ ...resourceIdOf(object), apiVersion: object.apiVersion }));
-  for (const e of inventory) refs.push({ group: e.group, kind: e.kind, namespace: e.namespace, name: e.name, apiVersion: e.group ? `${e.group}/${e.version}` : e.version });
+  for (const e of inventory) refs.push({ group: e.group, kind: e.kind, namespace: e.namespace, name: e.name, apiVersion: apiVersionOf(e) });
   if (createNamespace) refs.push({ group: '', kind: 'Namespace', namespace: '', name: createNamespace, apiVersion: 'v1' });
   return refs;
 }

@@ -5,7 +5,7 @@
 
 import { diffResource, prepareForApply, validateIgnoreRules, type IgnoreRule, type ResourceDiff } from '../diff/index.js';
 import { hasHealthCheck } from '../health/index.js';
-import { describeResource, resourceIdOf, resourceKey, type DesiredObject, type KubeObject, type ResourceId } from '../types.js';
+import { apiVersionOf, describeResource, resourceIdOf, resourceKey, type DesiredObject, type KubeObject, type ResourceId } from '../types.js';
 import { hasSyncOption, hookDeletePoliciesOf, hookPhasesOf, isHookObject, syncWaveOf, trackingOwnerOf } from './annotations.js';
 import { kindRank } from './kind-order.js';
 import { SYNC_PHASES, type InventoryEntry, type SyncPlan, type SyncSettings, type SyncTask, type SyncWave } from './types.js';
@@ -111,7 +111,7 @@ function pruneTasks(input: PlanInput, desiredKeys: Set<string>): SyncTask[] {
     out.push({
       id,
       key,
-      apiVersion: live.apiVersion ?? (entry.group ? `${entry.group}/${entry.version}` : entry.version),
+      apiVersion: live.apiVersion ?? apiVersionOf(entry),
       phase: 'Sync',
       wave: pruneLast ? Number.POSITIVE_INFINITY : syncWaveOf(live),
       action: 'prune',
